@@ -1,0 +1,44 @@
+package io.crowdwire;
+
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+
+/** A running instance in this process, for embedding and tests; {@link Main} runs the same verticle. */
+public final class Crowdwire {
+
+  private final Vertx vertx;
+  private final InstanceState state;
+
+  private Crowdwire(Vertx vertx, InstanceState state) {
+    this.vertx = vertx;
+    this.state = state;
+  }
+
+  public static Future<Crowdwire> start(CrowdwireConfig config) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
+    InstanceState state = new InstanceState();
+    return vertx.deployVerticle(new CrowdwireVerticle(config, state))
+      .map(ignored -> new Crowdwire(vertx, state))
+      .recover(failure -> vertx.close().compose(ignored -> Future.failedFuture(failure)));
+  }
+
+  public int port() {
+    return state.port();
+  }
+
+  public InstanceState state() {
+    return state;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** Undeploys (clients are told "going away") and releases every resource. */
+  public Future<Void> stop() {
+    return vertx.close();
+  }
+}

@@ -1,0 +1,66 @@
+package io.crowdwire;
+
+import io.crowdwire.bridge.BridgeVerticle;
+import io.crowdwire.bus.LocalCodec;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.EdgeVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The application: deploys the bridge, then one edge verticle per event loop, all sharing the public port.
+ */
+public final class CrowdwireVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CrowdwireVerticle.class);
+
+  private final CrowdwireConfig config;
+  private final InstanceState state;
+
+  public CrowdwireVerticle(CrowdwireConfig config, InstanceState state) {
+    this.config = config;
+    this.state = state;
+  }
+
+  @Override
+  public Future<?> start() {
+    LocalCodec.registerAll(vertx);
+    warnIfInsecure();
+    int edges = config.eventLoops();
+    return vertx.deployVerticle(new BridgeVerticle(config, state))
+      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state), new DeploymentOptions().setInstances(edges)))
+      .onSuccess(ignored -> {
+        state.markDeployed();
+        LOG.info("Crowdwire listening on {}:{} with {} edge verticle(s), {} event store", config.server().host(),
+          state.port(), edges, config.redis().embedded() ? "embedded (in-process)" : "Redis");
+      });
+  }
+
+  @Override
+  public Future<?> stop() {
+    state.startDraining();
+    return Future.succeededFuture();
+  }
+
+  private void warnIfInsecure() {
+    if (config.auth().developmentMode()) {
+      LOG.warn("""
+
+        ************************************************************************************
+        * DEVELOPMENT MODE: no JWT_SECRET is set, so tokens are signed with a PUBLIC secret *
+        * that anyone can use. Mint one with: java -jar target/crowdwire.jar token --sub me *
+        * Set JWT_SECRET (the VSKI master's secret) before exposing this instance.          *
+        ************************************************************************************""");
+    }
+    if (!config.auth().webhookAuth()) {
+      LOG.warn("Webhook authentication is OFF (WEBHOOK_AUTH=false): anyone who reaches /webhook can publish events");
+    }
+    if (config.auth().allowAnonymous()) {
+      LOG.warn("Anonymous clients are allowed (ALLOW_ANONYMOUS=true)");
+    }
+  }
+}

@@ -1,0 +1,67 @@
+package io.crowdwire.bridge;
+
+import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.LogRequests.Unwatch;
+import io.crowdwire.bus.LogRequests.Watch;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+
+/**
+ * The only code that knows where events are stored. It serves appends, reads and watches from the local
+ * bus and publishes live entries to this instance's socket verticles. One instance per process.
+ */
+public final class BridgeVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final CrowdwireConfig config;
+  private final InstanceState state;
+  private EventLog log;
+  private ChannelWatches watches;
+
+  public BridgeVerticle(CrowdwireConfig config, InstanceState state) {
+    this.config = config;
+    this.state = state;
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    LiveCoalescer live = new LiveCoalescer(context, batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
+    log = config.redis().embedded()
+      ? new MemoryEventLog(config.events(), live, System::currentTimeMillis)
+      : new RedisEventLog(vertx, config, live);
+    watches = new ChannelWatches(log);
+    state.backend(log::available, watches::size);
+
+    bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())));
+    bus.<Read>localConsumer(Addresses.READ, message -> reply(message, log.read(message.body())));
+    bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
+    bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
+    return log.start();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return log.close();
+  }
+
+  private static void reply(Message<?> message, Future<?> result) {
+    result.onComplete(done -> {
+      if (done.succeeded()) {
+        message.reply(done.result(), LOCAL);
+      } else {
+        // Whatever failed (Redis refused, timed out, was read-only), nothing was stored: the caller may retry.
+        message.fail(Addresses.FailureCodes.UNAVAILABLE, "event store unavailable: " + done.cause().getMessage());
+      }
+    });
+  }
+}

@@ -1,0 +1,69 @@
+package io.crowdwire.bridge;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * A Lua script run by its SHA1, falling back to sending its text when Redis does not know it (first use,
+ * or a Redis that restarted and forgot its script cache).
+ */
+final class RedisScript {
+
+  private final String source;
+  private final String sha;
+
+  private RedisScript(String source) {
+    this.source = source;
+    this.sha = sha1(source);
+  }
+
+  /** The script made of these resources, concatenated: shared Lua functions come first. */
+  static RedisScript load(String... resources) {
+    StringBuilder source = new StringBuilder();
+    for (String resource : resources) {
+      try (InputStream in = RedisScript.class.getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException("missing script " + resource);
+        }
+        source.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return new RedisScript(source.toString());
+  }
+
+  Future<Response> run(Redis redis, List<String> keys, List<String> args) {
+    return redis.send(request(Command.EVALSHA, sha, keys, args))
+      .recover(failure -> failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")
+        ? redis.send(request(Command.EVAL, source, keys, args))
+        : Future.failedFuture(failure));
+  }
+
+  private static Request request(Command command, String script, List<String> keys, List<String> args) {
+    Request request = Request.cmd(command).arg(script).arg(keys.size());
+    keys.forEach(request::arg);
+    args.forEach(request::arg);
+    return request;
+  }
+
+  private static String sha1(String text) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(text.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.crowdwire.bus;
+
+/**
+ * Every event bus address, in one place. Request and reply bodies are the records of {@link LogRequests}
+ * and {@link LiveBatch}, registered with {@link LocalCodec}.
+ */
+public final class Addresses {
+
+  /** {@link LogRequests.Append} -> {@link LogRequests.Appended}; fails with {@link FailureCodes#UNAVAILABLE}. */
+  public static final String APPEND = "crowdwire.log.append";
+  /** {@link LogRequests.Read} -> {@link LogRequests.History}. */
+  public static final String READ = "crowdwire.log.read";
+  /** {@link LogRequests.Watch} -> null once the channel is relayed live. Reference-counted. */
+  public static final String WATCH = "crowdwire.log.watch";
+  /** {@link LogRequests.Unwatch}, no reply: one watch less. */
+  public static final String UNWATCH = "crowdwire.log.unwatch";
+  /** {@link LiveBatch}, published locally by the bridge to every socket verticle. */
+  public static final String LIVE = "crowdwire.live";
+
+  private Addresses() {
+  }
+
+  /** Failure codes of bus replies; HTTP-like so that they map straight onto responses. */
+  public static final class FailureCodes {
+    public static final int UNAVAILABLE = 503;
+    public static final int INTERNAL = 500;
+
+    private FailureCodes() {
+    }
+  }
+}

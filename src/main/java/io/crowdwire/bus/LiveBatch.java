@@ -1,0 +1,43 @@
+package io.crowdwire.bus;
+
+import io.crowdwire.protocol.Frames;
+
+import java.util.List;
+
+/**
+ * Entries of one channel that just arrived live, in log order. Sent on the local bus only, the same
+ * instance to every socket verticle, so its EVENT frame is encoded once per instance, not per subscriber.
+ */
+public final class LiveBatch {
+
+  private final Channel channel;
+  private final List<LogEntry> entries;
+  private volatile String frame;
+
+  public LiveBatch(Channel channel, List<LogEntry> entries) {
+    this.channel = channel;
+    this.entries = List.copyOf(entries);
+  }
+
+  public Channel channel() {
+    return channel;
+  }
+
+  public List<LogEntry> entries() {
+    return entries;
+  }
+
+  public EventId last() {
+    return entries.get(entries.size() - 1).id();
+  }
+
+  /** The EVENT frame carrying all entries; computed by whichever event loop asks first (same result on a race). */
+  public String frame() {
+    String encoded = frame;
+    if (encoded == null) {
+      encoded = Frames.events(channel.collection(), entries);
+      frame = encoded;
+    }
+    return encoded;
+  }
+}

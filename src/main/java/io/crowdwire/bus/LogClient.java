@@ -1,0 +1,44 @@
+package io.crowdwire.bus;
+
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.LogRequests.Unwatch;
+import io.crowdwire.bus.LogRequests.Watch;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+
+/**
+ * The typed face of the bridge for the verticles that need the log: every call is a local bus request with
+ * a timeout, so a stuck event store turns into a failure (and a 503) instead of a hang.
+ */
+public final class LogClient {
+
+  private final EventBus bus;
+  private final DeliveryOptions options;
+
+  public LogClient(Vertx vertx, long timeoutMs) {
+    this.bus = vertx.eventBus();
+    this.options = new DeliveryOptions().setLocalOnly(true).setSendTimeout(timeoutMs);
+  }
+
+  public Future<Appended> append(Append append) {
+    return bus.<Appended>request(Addresses.APPEND, append, options).map(Message::body);
+  }
+
+  public Future<History> read(Read read) {
+    return bus.<History>request(Addresses.READ, read, options).map(Message::body);
+  }
+
+  public Future<Void> watch(Channel channel) {
+    return bus.request(Addresses.WATCH, new Watch(channel), options).mapEmpty();
+  }
+
+  public void unwatch(Channel channel) {
+    bus.send(Addresses.UNWATCH, new Unwatch(channel), options);
+  }
+}

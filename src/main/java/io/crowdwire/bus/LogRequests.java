@@ -1,0 +1,41 @@
+package io.crowdwire.bus;
+
+import java.util.List;
+
+/**
+ * The messages exchanged with the bridge on the local event bus (see {@link Addresses}). They never cross
+ * the cluster: every instance talks to its own bridge, so immutable records travel by reference.
+ */
+public final class LogRequests {
+
+  private LogRequests() {
+  }
+
+  /** Append {@code data}; {@code deliveryId} (nullable) makes a retried delivery return the first id. */
+  public record Append(Channel channel, String data, String deliveryId) {
+  }
+
+  public record Appended(EventId id, boolean duplicate) {
+  }
+
+  /**
+   * Read entries after {@code after} (null: none, just the top), at most {@code limit}.
+   */
+  public record Read(Channel channel, EventId after, int limit) {
+  }
+
+  /**
+   * @param top       the newest id ever appended to the channel ({@link EventId#ZERO} if none)
+   * @param recovered false when entries after {@code after} were already dropped by retention: nothing is returned then
+   * @param more      the page was full: read again after its last entry
+   */
+  public record History(List<LogEntry> entries, EventId top, boolean recovered, boolean more) {
+  }
+
+  /** Start relaying a channel live; the reply comes once live entries can no longer be missed. */
+  public record Watch(Channel channel) {
+  }
+
+  public record Unwatch(Channel channel) {
+  }
+}

@@ -1,0 +1,143 @@
+package io.crowdwire.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Builds the {@link CrowdwireConfig}: the defaults shipped in the jar, then {@code conf/crowdwire.yaml}
+ * (or the file named by CROWDWIRE_CONFIG) if present, then environment variables. Runs once at start-up,
+ * before any event loop exists, so reading files here blocks nobody.
+ */
+public final class ConfigLoader {
+
+  /** Environment variable -> configuration path. The seed's names (PORT, REDIS_URL, JWT_SECRET) come first. */
+  public static final Map<String, String> ENVIRONMENT = environmentTable();
+
+  private static final String BUNDLED = "/crowdwire.yaml";
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  private ConfigLoader() {
+  }
+
+  public static CrowdwireConfig load(Map<String, String> environment) {
+    Path file = Path.of(environment.getOrDefault("CROWDWIRE_CONFIG", "conf/crowdwire.yaml"));
+    return load(Files.isRegularFile(file) ? file : null, environment);
+  }
+
+  /** Defaults, then {@code file} (may be null), then the environment overrides. */
+  public static CrowdwireConfig load(Path file, Map<String, String> environment) {
+    ObjectNode tree = readBundledDefaults();
+    if (file != null) {
+      merge(tree, readFile(file));
+    }
+    ENVIRONMENT.forEach((variable, path) -> {
+      String value = environment.get(variable);
+      if (value != null) {
+        set(tree, path, value);
+      }
+    });
+    try {
+      return YAML.treeToValue(tree, CrowdwireConfig.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("invalid configuration: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** The defaults alone, as tests start from them. */
+  public static CrowdwireConfig defaults() {
+    return load(null, Map.of());
+  }
+
+  private static ObjectNode readBundledDefaults() {
+    try (InputStream in = ConfigLoader.class.getResourceAsStream(BUNDLED)) {
+      if (in == null) {
+        throw new IllegalStateException("the jar lacks its default configuration " + BUNDLED);
+      }
+      return (ObjectNode) YAML.readTree(in);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static JsonNode readFile(Path file) {
+    try {
+      JsonNode node = YAML.readTree(file.toFile());
+      if (node != null && !node.isObject()) {
+        throw new IllegalArgumentException("configuration file " + file + " must hold a mapping");
+      }
+      return node;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read configuration file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void merge(ObjectNode target, JsonNode overrides) {
+    if (overrides == null) {
+      return;
+    }
+    overrides.fields().forEachRemaining(field -> {
+      JsonNode existing = target.get(field.getKey());
+      if (existing instanceof ObjectNode object && field.getValue().isObject()) {
+        merge(object, field.getValue());
+      } else {
+        target.set(field.getKey(), field.getValue());
+      }
+    });
+  }
+
+  private static void set(ObjectNode tree, String path, String value) {
+    String[] parts = path.split("\\.");
+    ObjectNode node = tree;
+    for (int i = 0; i < parts.length - 1; i++) {
+      node = (ObjectNode) node.get(parts[i]);
+    }
+    // Text is coerced by Jackson into the record's type, so "8081" becomes an int and "false" a boolean.
+    node.put(parts[parts.length - 1], value);
+  }
+
+  private static Map<String, String> environmentTable() {
+    Map<String, String> table = new LinkedHashMap<>();
+    table.put("PORT", "server.port");
+    table.put("REDIS_URL", "redis.url");
+    table.put("JWT_SECRET", "auth.jwtSecret");
+    table.put("HOST", "server.host");
+    table.put("EVENT_LOOPS", "server.eventLoops");
+    table.put("REDIS_POOL_SIZE", "redis.poolSize");
+    table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");
+    table.put("REDIS_RECONNECT_MAX_MS", "redis.reconnectMaxMs");
+    table.put("REDIS_REQUEST_TIMEOUT_MS", "redis.requestTimeoutMs");
+    table.put("WEBHOOK_AUTH", "auth.webhookAuth");
+    table.put("WEBHOOK_ROLE", "auth.webhookRole");
+    table.put("ALLOW_ANONYMOUS", "auth.allowAnonymous");
+    table.put("SOCKJS_AUTH_TIMEOUT_MS", "auth.sockJsAuthTimeoutMs");
+    table.put("DEFAULT_DATABASE", "events.defaultDatabase");
+    table.put("RETENTION_MS", "events.retentionMs");
+    table.put("RETENTION_MAX_LENGTH", "events.maxLength");
+    table.put("DEDUPE_WINDOW_MS", "events.dedupeWindowMs");
+    table.put("WEBHOOK_MAX_BODY_BYTES", "limits.webhookBodyBytes");
+    table.put("MAX_FRAME_BYTES", "limits.frameBytes");
+    table.put("MAX_SUBSCRIPTIONS", "limits.subscriptionsPerConnection");
+    table.put("REPLAY_PAGE_SIZE", "limits.replayPageSize");
+    table.put("REPLAY_BUFFER_EVENTS", "limits.replayBufferEvents");
+    table.put("WRITE_QUEUE_BYTES", "limits.writeQueueBytes");
+    table.put("PING_INTERVAL_MS", "socket.pingIntervalMs");
+    table.put("IDLE_TIMEOUT_MS", "socket.idleTimeoutMs");
+    table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");
+    return Collections.unmodifiableMap(table);
+  }
+}

@@ -1,0 +1,72 @@
+package io.crowdwire.health;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+
+/**
+ * What this instance knows about itself, shared by its verticles (each on its own event loop, hence the
+ * atomics): connection count, whether the event store answers, whether it is deployed or draining.
+ */
+public final class InstanceState {
+
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicBoolean deployed = new AtomicBoolean();
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private final AtomicInteger port = new AtomicInteger();
+  private volatile BooleanSupplier backendAvailable = () -> false;
+  private volatile IntSupplier watchedChannels = () -> 0;
+
+  public void backend(BooleanSupplier available, IntSupplier channels) {
+    this.backendAvailable = available;
+    this.watchedChannels = channels;
+  }
+
+  public void connectionOpened() {
+    connections.incrementAndGet();
+  }
+
+  public void connectionClosed() {
+    connections.decrementAndGet();
+  }
+
+  public int connections() {
+    return connections.get();
+  }
+
+  /** Channels with at least one local subscriber. */
+  public int channels() {
+    return watchedChannels.getAsInt();
+  }
+
+  public boolean backendAvailable() {
+    return backendAvailable.getAsBoolean();
+  }
+
+  /** The public port actually bound (it differs from the configured one when that was 0). */
+  public int port() {
+    return port.get();
+  }
+
+  public void port(int bound) {
+    port.set(bound);
+  }
+
+  public void markDeployed() {
+    deployed.set(true);
+  }
+
+  public void startDraining() {
+    draining.set(true);
+  }
+
+  public boolean draining() {
+    return draining.get();
+  }
+
+  /** Ready for new clients and webhooks: deployed, not draining, and the event store answers. */
+  public boolean ready() {
+    return deployed.get() && !draining.get() && backendAvailable();
+  }
+}

@@ -1,0 +1,83 @@
+package io.crowdwire.http;
+
+import io.crowdwire.auth.TokenService;
+import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogClient;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.HealthRoutes;
+import io.crowdwire.health.InstanceState;
+import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.protocol.ErrorCode;
+import io.crowdwire.socket.RealtimeEndpoint;
+import io.crowdwire.webhook.WebhookHandler;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP edge: one instance per event loop, all sharing the public port. A port has one router, so the
+ * webhook, realtime (WebSocket and SockJS) and health routes live here; each is a handler from its own
+ * package, and everything about storage sits behind the bus in the bridge.
+ */
+public final class EdgeVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EdgeVerticle.class);
+
+  private final CrowdwireConfig config;
+  private final InstanceState state;
+  private RealtimeEndpoint realtime;
+
+  public EdgeVerticle(CrowdwireConfig config, InstanceState state) {
+    this.config = config;
+    this.state = state;
+  }
+
+  @Override
+  public Future<?> start() {
+    TokenService tokens = new TokenService(vertx, config.auth());
+    LogClient log = new LogClient(vertx, config.redis().requestTimeoutMs());
+    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state);
+    vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> realtime.onLive(message.body()));
+
+    Router router = Router.router(vertx);
+    router.post("/webhook")
+      .handler(BodyHandler.create(false).setBodyLimit(config.limits().webhookBodyBytes()))
+      .handler(new WebhookHandler(config, tokens, log));
+    router.route("/webhook").handler(ctx -> {
+      ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
+      HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");
+    });
+    realtime.mount(router);
+    HealthRoutes.mount(router, state, config.redis().embedded());
+    router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
+    router.errorHandler(413, ctx -> HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE,
+      "body larger than " + config.limits().webhookBodyBytes() + " bytes"));
+    router.errorHandler(405, ctx -> HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "method not allowed"));
+    router.errorHandler(500, ctx -> {
+      LOG.error("Unhandled failure on {}", ctx.request().path(), ctx.failure());
+      HttpErrors.send(ctx.response(), ErrorCode.INTERNAL, "internal error");
+    });
+
+    HttpServerOptions options = new HttpServerOptions()
+      .setHost(config.server().host())
+      // Vert.x shares a random port among a deployment's servers only when asked for it as -1, not 0.
+      .setPort(config.server().port() == 0 ? -1 : config.server().port())
+      .setMaxWebSocketFrameSize(config.limits().frameBytes())
+      .setMaxWebSocketMessageSize(config.limits().frameBytes())
+      .setTcpNoDelay(true);
+    return vertx.createHttpServer(options).requestHandler(router).listen()
+      .onSuccess(server -> state.port(server.actualPort()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,36 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.bus.Channel;
+import io.crowdwire.bus.LiveBatch;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The subscriptions of one socket verticle by channel, to hand each live batch to its subscribers. */
+final class LocalSubscribers {
+
+  private final Map<Channel, List<Subscription>> byChannel = new HashMap<>();
+
+  void add(Subscription subscription) {
+    byChannel.computeIfAbsent(subscription.channel(), c -> new ArrayList<>()).add(subscription);
+  }
+
+  void remove(Subscription subscription) {
+    List<Subscription> list = byChannel.get(subscription.channel());
+    if (list != null && list.remove(subscription) && list.isEmpty()) {
+      byChannel.remove(subscription.channel());
+    }
+  }
+
+  void dispatch(LiveBatch batch) {
+    List<Subscription> list = byChannel.get(batch.channel());
+    if (list != null) {
+      // A delivery may close a slow client, which removes its subscriptions from this very list.
+      for (Subscription subscription : list.toArray(Subscription[]::new)) {
+        subscription.onLive(batch);
+      }
+    }
+  }
+}

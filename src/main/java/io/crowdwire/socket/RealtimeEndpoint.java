@@ -1,0 +1,207 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.auth.Principal;
+import io.crowdwire.auth.TokenService;
+import io.crowdwire.bus.Channel;
+import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogClient;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.HttpErrors;
+import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.protocol.ErrorCode;
+import io.crowdwire.protocol.Frames;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.sockjs.SockJSHandler;
+import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
+import io.vertx.ext.web.handler.sockjs.SockJSSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The client-facing realtime endpoints of one socket verticle: WebSocket at {@code /api/realtime} and SockJS
+ * at {@code /api/realtime/sockjs}. It authenticates connections, owns their sessions, hands live batches to
+ * the local subscribers, pings WebSockets and closes idle ones.
+ */
+public final class RealtimeEndpoint {
+
+  public static final String WEBSOCKET_PATH = "/api/realtime";
+  public static final String SOCKJS_PATH = "/api/realtime/sockjs";
+  private static final Logger LOG = LoggerFactory.getLogger(RealtimeEndpoint.class);
+
+  private final Vertx vertx;
+  private final CrowdwireConfig config;
+  private final SocketServices services;
+  private final Set<ClientSession> webSockets = new HashSet<>();
+  private final Set<ClientSession> sockJsSessions = new HashSet<>();
+  private long heartbeatTimer = -1;
+
+  public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state) {
+    this.vertx = vertx;
+    this.config = config;
+    this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state);
+  }
+
+  public void mount(Router router) {
+    router.get(WEBSOCKET_PATH).handler(this::upgrade);
+    SockJSHandlerOptions options = new SockJSHandlerOptions()
+      .setHeartbeatInterval(config.socket().sockJsHeartbeatMs())
+      .setRegisterWriteHandler(false);
+    router.route(SOCKJS_PATH + "/*").handler(ctx -> {
+      if (services.state().ready()) {
+        ctx.next();
+      } else {
+        HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "instance not ready");
+      }
+    });
+    router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
+    heartbeatTimer = vertx.setPeriodic(config.socket().pingIntervalMs(), id -> heartbeat());
+  }
+
+  public void onLive(LiveBatch batch) {
+    services.subscribers().dispatch(batch);
+  }
+
+  /** Closes every connection, e.g. with "going away" on shutdown so clients resume elsewhere. */
+  public void closeAll(short code, String reason) {
+    vertx.cancelTimer(heartbeatTimer);
+    List<ClientSession> all = new ArrayList<>(webSockets);
+    all.addAll(sockJsSessions);
+    all.forEach(session -> session.close(code, reason));
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    if (!services.state().ready()) {
+      HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "instance not ready");
+      return;
+    }
+    if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+      HttpErrors.send(ctx.response(), ErrorCode.INVALID_MESSAGE, "this endpoint speaks WebSocket only");
+      return;
+    }
+    String database = request.getParam("db", config.events().defaultDatabase());
+    String problem = Channel.nameProblem(database);
+    if (problem != null) {
+      HttpErrors.send(ctx.response(), ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, "db");
+      return;
+    }
+    String token = request.getParam("auth");
+    authenticate(token != null ? token : bearer(request))
+      .onFailure(failure -> HttpErrors.send(ctx.response(), ErrorCode.UNAUTHORIZED, failure.getMessage()))
+      .onSuccess(principal -> request.toWebSocket()
+        .onSuccess(socket -> openWebSocket(socket, database, principal))
+        .onFailure(failure -> LOG.debug("WebSocket upgrade failed: {}", failure.getMessage())));
+  }
+
+  private Future<Principal> authenticate(String token) {
+    if ((token == null || token.isEmpty()) && config.auth().allowAnonymous()) {
+      return Future.succeededFuture(Principal.ANONYMOUS);
+    }
+    return services.tokens().verify(token);
+  }
+
+  private static String bearer(HttpServerRequest request) {
+    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
+  }
+
+  private void openWebSocket(ServerWebSocket socket, String database, Principal principal) {
+    ClientSession session = new ClientSession(services, new WebSocketLink(socket, config.limits().writeQueueBytes()),
+      database, principal);
+    opened(session, webSockets);
+    socket.textMessageHandler(session::onText);
+    socket.binaryMessageHandler(data -> session.sendError(ErrorCode.INVALID_MESSAGE,
+      "binary frames are not supported: send JSON text", null));
+    socket.pongHandler(data -> session.touch());
+    socket.exceptionHandler(failure -> LOG.debug("WebSocket error: {}", failure.getMessage()));
+    socket.closeHandler(ignored -> closed(session, webSockets));
+  }
+
+  private void openSockJs(SockJSSocket socket) {
+    Map<String, List<String>> query = new QueryStringDecoder(socket.uri()).parameters();
+    String database = first(query, "db", config.events().defaultDatabase());
+    String token = first(query, "auth", null);
+    SockJsLink link = new SockJsLink(socket, config.limits().writeQueueBytes());
+    String problem = Channel.nameProblem(database);
+    if (problem != null) {
+      link.send(Frames.error(ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, null));
+      link.close(CloseCodes.UNAUTHORIZED, "invalid db");
+      return;
+    }
+    socket.pause();
+    Future<Principal> principal = token == null && !config.auth().allowAnonymous()
+      ? Future.succeededFuture(null)
+      : authenticate(token);
+    principal.onComplete(result -> {
+      if (result.failed()) {
+        link.send(Frames.error(ErrorCode.UNAUTHORIZED, result.cause().getMessage(), null));
+        link.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+        return;
+      }
+      ClientSession session = new ClientSession(services, link, database, result.result());
+      opened(session, sockJsSessions);
+      int frameLimit = config.limits().frameBytes();
+      socket.handler(data -> {
+        if (data.length() > frameLimit) {
+          session.sendError(ErrorCode.INVALID_MESSAGE, "message larger than " + frameLimit + " bytes", null);
+          session.close(CloseCodes.TOO_BIG, "message too big");
+        } else {
+          session.onText(data.toString());
+        }
+      });
+      socket.closeHandler(ignored -> closed(session, sockJsSessions));
+      socket.resume();
+      if (!session.authenticated()) {
+        vertx.setTimer(config.auth().sockJsAuthTimeoutMs(), id -> {
+          if (!session.authenticated()) {
+            session.sendError(ErrorCode.UNAUTHORIZED, "no AUTH message within " + config.auth().sockJsAuthTimeoutMs() + " ms", null);
+            session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+          }
+        });
+      }
+    });
+  }
+
+  private static String first(Map<String, List<String>> query, String name, String fallback) {
+    List<String> values = query.get(name);
+    return values == null || values.isEmpty() || values.get(0).isEmpty() ? fallback : values.get(0);
+  }
+
+  private void opened(ClientSession session, Set<ClientSession> sessions) {
+    sessions.add(session);
+    services.state().connectionOpened();
+  }
+
+  private void closed(ClientSession session, Set<ClientSession> sessions) {
+    if (sessions.remove(session)) {
+      services.state().connectionClosed();
+    }
+    session.onClosed();
+  }
+
+  /** Pings every WebSocket and closes those silent past the idle timeout (SockJS has heartbeats of its own). */
+  private void heartbeat() {
+    long silentSince = System.currentTimeMillis() - config.socket().idleTimeoutMs();
+    for (ClientSession session : new ArrayList<>(webSockets)) {
+      if (session.lastSeen() < silentSince) {
+        session.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
+      } else {
+        session.link().ping();
+      }
+    }
+  }
+}

@@ -1,0 +1,11 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.auth.TokenService;
+import io.crowdwire.bus.LogClient;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+
+/** What every session of one socket verticle shares. */
+record SocketServices(CrowdwireConfig config, LogClient log, LocalSubscribers subscribers, TokenService tokens,
+                      InstanceState state) {
+}

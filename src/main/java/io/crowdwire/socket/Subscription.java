@@ -1,0 +1,162 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.bus.Channel;
+import io.crowdwire.bus.EventId;
+import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogEntry;
+import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.protocol.Frames;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One client's subscription to one channel, resumed without gap or duplicate: it listens live first (holding
+ * what arrives), then reads the stored events after the client's {@code lastId} page by page, then hands over
+ * to live delivery, skipping every id it has already sent. All of it runs on the session's event loop.
+ */
+final class Subscription {
+
+  private final ClientSession session;
+  private final SocketServices services;
+  private final Channel channel;
+  /** Where the client resumes from: null for live only ("$" or absent), {@link EventId#ZERO} for everything. */
+  private final EventId resumeAfter;
+  private final List<LogEntry> held = new ArrayList<>();
+  private EventId delivered;
+  private boolean live;
+  private boolean heldOverflowed;
+  private boolean watching;
+  private boolean cancelled;
+
+  Subscription(ClientSession session, SocketServices services, Channel channel, EventId resumeAfter) {
+    this.session = session;
+    this.services = services;
+    this.channel = channel;
+    this.resumeAfter = resumeAfter;
+  }
+
+  Channel channel() {
+    return channel;
+  }
+
+  void start() {
+    services.subscribers().add(this);
+    int pageSize = services.config().limits().replayPageSize();
+    services.log().watch(channel)
+      .onSuccess(ignored -> {
+        watching = true;
+        if (cancelled) {
+          services.log().unwatch(channel);
+        }
+      })
+      .compose(ignored -> services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize)))
+      .onSuccess(first -> {
+        if (cancelled) {
+          return;
+        }
+        session.send(Frames.subscribed(channel.collection(), first.top(), first.recovered()));
+        if (resumeAfter == null || !first.recovered()) {
+          // Live only, or a cursor older than retention: never a partial replay; continue from the top.
+          delivered = first.top();
+          goLive();
+        } else {
+          delivered = resumeAfter;
+          replay(first);
+        }
+      })
+      .onFailure(failure -> {
+        if (!cancelled) {
+          session.subscriptionFailed(this, failure);
+        }
+      });
+  }
+
+  void cancel() {
+    if (cancelled) {
+      return;
+    }
+    cancelled = true;
+    services.subscribers().remove(this);
+    if (watching) {
+      services.log().unwatch(channel);
+    }
+  }
+
+  void onLive(LiveBatch batch) {
+    if (cancelled) {
+      return;
+    }
+    if (!live) {
+      if (held.size() + batch.entries().size() > services.config().limits().replayBufferEvents()) {
+        // Too much arrived during the replay; the log has it all, so read it again instead of holding it.
+        heldOverflowed = true;
+        held.clear();
+      } else if (!heldOverflowed) {
+        held.addAll(batch.entries());
+      }
+      return;
+    }
+    if (batch.entries().get(0).id().isAfter(delivered)) {
+      delivered = batch.last();
+      session.sendLive(batch.frame());
+    } else {
+      deliver(batch.entries(), true);
+    }
+  }
+
+  private void replay(History page) {
+    if (cancelled) {
+      return;
+    }
+    deliver(page.entries(), false);
+    if (!page.more()) {
+      goLive();
+      return;
+    }
+    session.writable()
+      .compose(ignored -> services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize())))
+      .onSuccess(this::replay)
+      .onFailure(failure -> {
+        if (!cancelled) {
+          session.subscriptionFailed(this, failure);
+        }
+      });
+  }
+
+  private void goLive() {
+    if (cancelled) {
+      return;
+    }
+    if (heldOverflowed) {
+      heldOverflowed = false;
+      services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize()))
+        .onSuccess(this::replay)
+        .onFailure(failure -> session.subscriptionFailed(this, failure));
+      return;
+    }
+    live = true;
+    deliver(held, true);
+    held.clear();
+  }
+
+  /** Sends the entries after the last delivered id, in one EVENT frame. */
+  private void deliver(List<LogEntry> entries, boolean isLive) {
+    List<LogEntry> fresh = new ArrayList<>(entries.size());
+    for (LogEntry entry : entries) {
+      if (entry.id().isAfter(delivered)) {
+        fresh.add(entry);
+        delivered = entry.id();
+      }
+    }
+    if (!fresh.isEmpty()) {
+      String frame = Frames.events(channel.collection(), fresh);
+      if (isLive) {
+        session.sendLive(frame);
+      } else {
+        session.send(frame);
+      }
+    }
+  }
+}

@@ -1,0 +1,146 @@
+package io.crowdwire.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A real {@code redis-server} on a free loopback port, started by the test and killed by it, so that outages
+ * can be staged. Where no redis-server binary exists the Redis tests are skipped, unless
+ * {@code CROWDWIRE_REQUIRE_REDIS} is set (as CI does), which makes that a failure.
+ */
+public final class RedisProcess implements AutoCloseable {
+
+  private final int port;
+  private final Path dir;
+  private final boolean appendOnly;
+  private Process process;
+
+  private RedisProcess(int port, Path dir, boolean appendOnly) {
+    this.port = port;
+    this.dir = dir;
+    this.appendOnly = appendOnly;
+  }
+
+  /** A throwaway Redis that keeps nothing on disk. */
+  public static RedisProcess start() {
+    return start(false);
+  }
+
+  /**
+   * @param appendOnly keep an append-only file fsynced on every write, so an acknowledged event survives a
+   *                   kill -9 of Redis, as production's Redis must be configured for durability
+   */
+  public static RedisProcess start(boolean appendOnly) {
+    requireRedis();
+    try {
+      RedisProcess redis = new RedisProcess(freePort(), Files.createTempDirectory("crowdwire-redis"), appendOnly);
+      redis.launch();
+      return redis;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public static boolean available() {
+    try {
+      Process probe = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
+      probe.getInputStream().readAllBytes();
+      return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void requireRedis() {
+    boolean present = available();
+    if (!present && System.getenv("CROWDWIRE_REQUIRE_REDIS") != null) {
+      throw new AssertionError("redis-server is required (CROWDWIRE_REQUIRE_REDIS is set) but not on the PATH");
+    }
+    assumeTrue(present, "redis-server is not installed: Redis tests skipped");
+  }
+
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      socket.setReuseAddress(true);
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  /** Starts it again on the same port and data directory, after {@link #kill()}. */
+  public void launch() {
+    List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+      "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--daemonize", "no", "--loglevel", "warning"));
+    if (appendOnly) {
+      command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
+    } else {
+      command.addAll(List.of("--appendonly", "no"));
+    }
+    try {
+      process = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("redis.log").toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    awaitListening();
+  }
+
+  /** Kills Redis at once (SIGKILL): clients see their connections drop mid-flight. */
+  public void kill() {
+    if (process != null) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+  }
+
+  private void awaitListening() {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        return;
+      } catch (IOException notYet) {
+        sleep(20);
+      }
+    }
+    throw new AssertionError("redis-server did not listen on " + port + " within 10 s");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    kill();
+  }
+}

@@ -1,0 +1,123 @@
+package io.crowdwire.testsupport;
+
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntSupplier;
+
+/**
+ * A client that behaves as the VSKI SDK does (PROTOCOL.md §2): after any close it reconnects after a fixed
+ * delay, to whichever instance {@code ports} names then, and re-subscribes with the last id it received.
+ * It records every event id it is given, so a test can count what was lost or doubled.
+ */
+public final class ResumingClient implements AutoCloseable {
+
+  private final IntSupplier ports;
+  private final String collection;
+  private final Duration reconnectDelay;
+  private final String token = Tokens.user("resumer");
+  private final List<String> ids = new ArrayList<>();
+  private final AtomicInteger connects = new AtomicInteger();
+  private String lastId;
+  private WebSocket socket;
+  private volatile boolean closed;
+
+  public ResumingClient(IntSupplier ports, String collection, String lastId, Duration reconnectDelay) {
+    this.ports = ports;
+    this.collection = collection;
+    this.lastId = lastId;
+    this.reconnectDelay = reconnectDelay;
+  }
+
+  public ResumingClient start() {
+    Clients.VERTX.runOnContext(ignored -> connect());
+    return this;
+  }
+
+  private void connect() {
+    if (closed) {
+      return;
+    }
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(ports.getAsInt())
+      .setURI("/api/realtime?db=postgres&auth=" + token);
+    Clients.WS.connect(options).onComplete(result -> {
+      if (result.failed()) {
+        Clients.VERTX.setTimer(reconnectDelay.toMillis(), id -> connect());
+        return;
+      }
+      WebSocket ws = result.result();
+      synchronized (this) {
+        socket = ws;
+      }
+      connects.incrementAndGet();
+      ws.textMessageHandler(this::onFrame);
+      ws.closeHandler(v -> Clients.VERTX.setTimer(reconnectDelay.toMillis(), id -> connect()));
+      JsonObject subscribe = new JsonObject().put("type", "SUBSCRIBE").put("collection", collection);
+      synchronized (this) {
+        if (lastId != null) {
+          subscribe.put("lastId", lastId);
+        }
+      }
+      ws.writeTextMessage(subscribe.encode());
+    });
+  }
+
+  private synchronized void onFrame(String text) {
+    JsonObject frame = new JsonObject(text);
+    JsonArray events = frame.getJsonArray("events");
+    if (events != null && collection.equals(frame.getString("collection"))) {
+      for (Object event : events) {
+        String id = ((JsonObject) event).getString("id");
+        ids.add(id);
+        lastId = id;
+      }
+    } else if ("SUBSCRIBED".equals(frame.getString("type")) && lastId == null) {
+      // Like an SDK user who subscribed live: the next reconnect resumes from what was current then.
+      lastId = frame.getString("last_id");
+    }
+  }
+
+  public synchronized List<String> ids() {
+    return new ArrayList<>(ids);
+  }
+
+  public synchronized int count() {
+    return ids.size();
+  }
+
+  public int connects() {
+    return connects.get();
+  }
+
+  /** Waits until at least {@code count} events arrived. */
+  public void awaitCount(int count, Duration timeout) {
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (count() < count) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("client got " + count() + " of " + count + " events");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    synchronized (this) {
+      if (socket != null) {
+        socket.close();
+      }
+    }
+  }
+}
