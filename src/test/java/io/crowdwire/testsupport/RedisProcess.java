@@ -50,6 +50,18 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
+  /** A throwaway Redis on a given port, e.g. one an instance was already configured to find. */
+  public static RedisProcess startOn(int port) {
+    requireRedis();
+    try {
+      RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("crowdwire-redis"), false);
+      redis.launch();
+      return redis;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public static boolean available() {
     try {
       Process probe = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
