@@ -40,12 +40,6 @@ public final class CrowdwireVerticle extends VerticleBase {
       });
   }
 
-  @Override
-  public Future<?> stop() {
-    state.startDraining();
-    return Future.succeededFuture();
-  }
-
   private void warnIfInsecure() {
     if (config.auth().developmentMode()) {
       LOG.warn("""

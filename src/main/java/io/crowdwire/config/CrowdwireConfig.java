@@ -13,9 +13,6 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
 
   public record Server(String host, int port, int eventLoops) {
-    public Server withPort(int newPort) {
-      return new Server(host, newPort, eventLoops);
-    }
   }
 
   public record Redis(String url, int poolSize, long reconnectMinMs, long reconnectMaxMs, long requestTimeoutMs) {
@@ -47,10 +44,6 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   public int eventLoops() {
     return server.eventLoops() > 0 ? server.eventLoops() : Runtime.getRuntime().availableProcessors();
-  }
-
-  public CrowdwireConfig withServer(Server newServer) {
-    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket);
   }
 
   public CrowdwireConfig withRedis(Redis newRedis) {

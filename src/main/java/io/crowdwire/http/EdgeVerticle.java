@@ -77,6 +77,8 @@ public final class EdgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    // Children stop before the application verticle, so the first edge to stop flips readiness for all.
+    state.startDraining();
     realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     return Future.succeededFuture();
   }

@@ -1,21 +1,37 @@
 package io.crowdwire.socket;
 
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.streams.WriteStream;
 
-/** The transport under a client session: a bare WebSocket or a SockJS socket, written as text frames. */
-interface ClientLink {
+/**
+ * The transport under a client session: a bare WebSocket or a SockJS socket, written as text frames. Both
+ * are write streams, whose bounded queue is what tells a slow reader apart.
+ */
+abstract class ClientLink {
 
-  void send(String frame);
+  private final WriteStream<Buffer> stream;
 
-  /** True once unsent data passed the configured write queue size. */
-  boolean writeQueueFull();
+  ClientLink(WriteStream<Buffer> stream, int writeQueueBytes) {
+    this.stream = stream;
+    stream.setWriteQueueMaxSize(writeQueueBytes);
+  }
 
-  void drainHandler(Handler<Void> handler);
+  abstract void send(String frame);
 
-  void close(short code, String reason);
+  abstract void close(short code, String reason);
 
   /** A transport-level keep-alive; SockJS has heartbeats of its own and does nothing here. */
-  void ping();
+  abstract void ping();
 
-  String remoteAddress();
+  abstract String remoteAddress();
+
+  /** True once unsent data passed the configured write queue size. */
+  final boolean writeQueueFull() {
+    return stream.writeQueueFull();
+  }
+
+  final void drainHandler(Handler<Void> handler) {
+    stream.drainHandler(handler);
+  }
 }

@@ -12,6 +12,7 @@ import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
@@ -19,6 +20,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
@@ -67,6 +69,8 @@ public final class RealtimeEndpoint {
         HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "instance not ready");
       }
     });
+    // XHR transports POST their messages; a JSON-escaped batch may be twice the size of what it carries.
+    router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(2L * config.limits().frameBytes() + 1024));
     router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
     heartbeatTimer = vertx.setPeriodic(config.socket().pingIntervalMs(), id -> heartbeat());
   }
@@ -127,8 +131,23 @@ public final class RealtimeEndpoint {
     socket.binaryMessageHandler(data -> session.sendError(ErrorCode.INVALID_MESSAGE,
       "binary frames are not supported: send JSON text", null));
     socket.pongHandler(data -> session.touch());
-    socket.exceptionHandler(failure -> LOG.debug("WebSocket error: {}", failure.getMessage()));
+    socket.exceptionHandler(failure -> {
+      if (isOversized(failure)) {
+        session.close(CloseCodes.TOO_BIG, "message larger than " + config.limits().frameBytes() + " bytes");
+      } else {
+        LOG.debug("WebSocket error from {}: {}", session.link().remoteAddress(), failure.getMessage());
+      }
+    });
     socket.closeHandler(ignored -> closed(session, webSockets));
+  }
+
+  /**
+   * Vert.x reports a frame over the limit as a Netty decoder failure, and a fragmented message over it as an
+   * IllegalStateException, then drops the data: either way the client must hear 1009, not silence.
+   */
+  private static boolean isOversized(Throwable failure) {
+    return failure instanceof CorruptedWebSocketFrameException
+      || (failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("max message size"));
   }
 
   private void openSockJs(SockJSSocket socket) {

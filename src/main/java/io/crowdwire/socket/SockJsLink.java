@@ -1,37 +1,26 @@
 package io.crowdwire.socket;
 
-import io.vertx.core.Handler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
-final class SockJsLink implements ClientLink {
+final class SockJsLink extends ClientLink {
 
   private final SockJSSocket socket;
   private boolean closed;
 
   SockJsLink(SockJSSocket socket, int writeQueueBytes) {
+    super(socket, writeQueueBytes);
     this.socket = socket;
-    socket.setWriteQueueMaxSize(writeQueueBytes);
   }
 
   @Override
-  public void send(String frame) {
+  void send(String frame) {
     if (!closed) {
       socket.write(frame);
     }
   }
 
   @Override
-  public boolean writeQueueFull() {
-    return socket.writeQueueFull();
-  }
-
-  @Override
-  public void drainHandler(Handler<Void> handler) {
-    socket.drainHandler(handler);
-  }
-
-  @Override
-  public void close(short code, String reason) {
+  void close(short code, String reason) {
     if (!closed) {
       closed = true;
       socket.close(code, reason);
@@ -39,11 +28,11 @@ final class SockJsLink implements ClientLink {
   }
 
   @Override
-  public void ping() {
+  void ping() {
   }
 
   @Override
-  public String remoteAddress() {
+  String remoteAddress() {
     return String.valueOf(socket.remoteAddress());
   }
 }

@@ -21,6 +21,9 @@ public record WebhookEvent(Channel channel, String action, String data) {
     "INSERT", "create", "UPDATE", "update", "DELETE", "delete");
 
   public static WebhookEvent parse(Buffer body, String defaultDatabase) {
+    if (body == null || body.length() == 0) {
+      throw new WebhookRejection(ErrorCode.INVALID_JSON, "body is empty: send the record change as a JSON object", null);
+    }
     Object decoded;
     try {
       decoded = Json.decodeValue(body);

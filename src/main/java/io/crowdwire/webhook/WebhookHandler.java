@@ -9,6 +9,7 @@ import io.crowdwire.http.HttpErrors;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
@@ -101,9 +102,13 @@ public final class WebhookHandler implements Handler<RoutingContext> {
   private static void reject(RoutingContext ctx, Throwable failure) {
     if (failure instanceof WebhookRejection rejection) {
       HttpErrors.send(ctx.response(), rejection.code(), rejection.getMessage(), rejection.field());
-    } else {
+    } else if (failure instanceof ReplyException) {
+      // The bridge failed or did not answer in time: nothing was acknowledged, the sender retries later.
       LOG.warn("Webhook not stored: {}", failure.getMessage());
       HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "event not stored, retry later: " + failure.getMessage());
+    } else {
+      LOG.error("Webhook failed unexpectedly", failure);
+      HttpErrors.send(ctx.response(), ErrorCode.INTERNAL, "internal error");
     }
   }
 }

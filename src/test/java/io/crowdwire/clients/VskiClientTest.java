@@ -8,13 +8,11 @@ import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.SwitchingProxy;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,13 +34,14 @@ import static org.assertj.core.api.Assertions.fail;
  * sharing one Redis, while webhooks keep arriving at both instances, also during the 3 s it is away. Its
  * callbacks must see every acknowledged event exactly once, in id order.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class VskiClientTest {
 
   private static final Duration WAIT = Duration.ofSeconds(20);
   /** After the client is back from a switch, this many more events go out before the phase ends. */
   private static final int AFTER_RETURN = 10;
-  private static final long PACE_MS = 50;
+  private static final long PACE_MS = 60;
+  /** Webhooks fired just before each switch, so that some are still on their way when the proxy cuts. */
+  private static final int IN_FLIGHT = 10;
 
   private RedisProcess redis;
   private Crowdwire a;
@@ -50,12 +49,15 @@ class VskiClientTest {
   private SwitchingProxy proxy;
   private NodeClient node;
 
+  /** Ids the webhooks were acknowledged with, in the order the acknowledgements came. */
   private final List<String> acked = new ArrayList<>();
   /** Acknowledged id -> the n of the record posted with it. */
   private final Map<String, Integer> postedN = new HashMap<>();
+  private String collection;
   private int nextN;
 
-  @BeforeAll
+  /** In @BeforeEach rather than @BeforeAll, so that without node the test is reported as skipped. */
+  @BeforeEach
   void start() {
     NodeRequirement.requireNode();
     redis = RedisProcess.start();
@@ -63,7 +65,7 @@ class VskiClientTest {
     b = Clients.await(Crowdwire.start(TestConfig.redis(redis.url())));
   }
 
-  @AfterAll
+  @AfterEach
   void stop() {
     if (node != null) {
       node.close();
@@ -84,6 +86,7 @@ class VskiClientTest {
   @Test
   void everyAcknowledgedEventReachesTheCallbacksExactlyOnceInOrderAcrossInstanceSwitches() throws InterruptedException {
     String posts = "posts_" + UUID.randomUUID().toString().substring(0, 8);
+    collection = posts;
     proxy = SwitchingProxy.start(a.port());
     node = NodeClient.start("vski-client.mjs", "http://127.0.0.1:" + proxy.port(), Tokens.user("vski"), "postgres");
     Recorder client = new Recorder(node, posts);
@@ -95,21 +98,21 @@ class VskiClientTest {
     // The SDK has a lastId only once it has had an event: make sure of one before any switch.
     post();
     client.pumpUntil(() -> client.events.size() >= 1, "the first event");
-    for (int i = 0; i < 30; i++) {
-      post();
-    }
-
-    List<Integer> gaps = new ArrayList<>();
-    gaps.add(switchWhilePosting(client, b));
-    for (int i = 0; i < 20; i++) {
-      post();
-    }
-    gaps.add(switchWhilePosting(client, a));
     for (int i = 0; i < 20; i++) {
       post();
     }
 
-    String last = acked.get(acked.size() - 1);
+    List<Phase> phases = new ArrayList<>();
+    phases.add(switchWhilePosting(client, b));
+    for (int i = 0; i < 15; i++) {
+      post();
+    }
+    phases.add(switchWhilePosting(client, a));
+    for (int i = 0; i < 15; i++) {
+      post();
+    }
+
+    String last = acked.stream().max(Comparator.comparing(EventId::parse)).orElseThrow();
     boolean complete = client.pumpUntilQuietly(() -> client.eventIds().contains(last), WAIT);
     client.drainNow();
 
@@ -119,9 +122,12 @@ class VskiClientTest {
     long lost = acked.stream().filter(id -> !distinct.contains(id)).count();
     int duplicated = received.size() - distinct.size();
     long unknown = distinct.stream().filter(id -> !ackedSet.contains(id)).count();
-    System.out.printf("VSKI client across switches: %d events acknowledged (%d posted while it was reconnecting: %s),"
-        + " %d callbacks, lost %d, duplicated %d, not acknowledged %d, reconnects %d, proxy connections %d, complete %s%n",
-      acked.size(), gaps.stream().mapToInt(Integer::intValue).sum(), gaps, received.size(), lost, duplicated, unknown,
+    System.out.printf("VSKI client across switches: %d events acknowledged (%d posted while it was reconnecting: %s;"
+        + " of the %d-event bursts in flight at each cut, %s reached it only after it came back), %d callbacks,"
+        + " lost %d, duplicated %d, not acknowledged %d, reconnects %d, proxy connections %d, complete %s%n",
+      acked.size(), phases.stream().mapToInt(Phase::postedWhileAway).sum(),
+      phases.stream().map(Phase::postedWhileAway).toList(), IN_FLIGHT,
+      phases.stream().map(p -> p.burstAfterReturn(received)).toList(), received.size(), lost, duplicated, unknown,
       client.opens - 1, proxy.accepted(), complete);
     client.subscribes.forEach(s -> System.out.println("  sent after " + s.eventsBefore + " events: " + s.message.encode()));
     client.errors.forEach(e -> System.out.println("  client error: " + e));
@@ -140,6 +146,8 @@ class VskiClientTest {
     // One reconnect per switch, each re-subscribing with the id of the last event the client had then.
     assertThat(client.opens).as("socket opens: the first and one per switch").isEqualTo(3);
     assertThat(client.subscribes).as("SUBSCRIBEs sent").hasSize(3);
+    assertThat(phases.stream().map(Phase::resubscribe).toList()).as("the SUBSCRIBE after each switch")
+      .containsExactlyElementsOf(client.subscribes.subList(1, client.subscribes.size()));
     for (Subscribe resubscribe : client.subscribes.subList(1, client.subscribes.size())) {
       assertThat(resubscribe.eventsBefore).as("events before %s", resubscribe.message.encode()).isPositive();
       assertThat(resubscribe.message).isEqualTo(new JsonObject().put("type", "SUBSCRIBE").put("collection", posts)
@@ -151,14 +159,18 @@ class VskiClientTest {
   }
 
   /**
-   * Switches the proxy to {@code target} and keeps posting, alternately to both instances, at a steady pace
-   * through the client's 3 s absence until it has re-subscribed and {@link #AFTER_RETURN} more have gone out.
-   *
-   * @return how many events were posted between the switch and the client's re-SUBSCRIBE
+   * Fires a burst of webhooks without waiting, switches the proxy to {@code target} while they are in flight,
+   * then keeps posting, alternately to both instances, at a steady pace through the client's 3 s absence until
+   * it has re-subscribed and {@link #AFTER_RETURN} more have gone out.
    */
-  private int switchWhilePosting(Recorder client, Crowdwire target) throws InterruptedException {
+  private Phase switchWhilePosting(Recorder client, Crowdwire target) throws InterruptedException {
     int subscribesBefore = client.subscribes.size();
+    List<Future<String>> burst = new ArrayList<>();
+    for (int i = 0; i < IN_FLIGHT; i++) {
+      burst.add(postAsync());
+    }
     proxy.switchTo(target.port());
+    List<String> burstIds = Clients.await(Future.all(burst)).list();
     long deadline = System.nanoTime() + WAIT.toNanos();
     int whileAway = 0;
     int afterReturn = 0;
@@ -178,24 +190,38 @@ class VskiClientTest {
       Thread.sleep(PACE_MS);
     }
     assertThat(target.state().connections()).as("connections on the new target").isEqualTo(1);
-    return whileAway;
+    return new Phase(client.subscribes.get(subscribesBefore), burstIds, whileAway);
+  }
+
+  /** One switch: the SUBSCRIBE the client sent after it, the burst in flight at the cut, the events posted while away. */
+  private record Phase(Subscribe resubscribe, List<String> burst, int postedWhileAway) {
+
+    /** How many of the burst reached the client only after it came back, i.e. were cut off in flight. */
+    long burstAfterReturn(List<String> received) {
+      List<String> afterReturn = received.subList(Math.min(resubscribe.eventsBefore, received.size()), received.size());
+      return burst.stream().filter(afterReturn::contains).count();
+    }
   }
 
   /** Posts the next record, alternately to instance A and B directly, and records its acknowledged id. */
-  private void post() {
-    int n = nextN++;
-    Crowdwire to = n % 2 == 0 ? a : b;
-    HttpResponse<Buffer> response = Clients.webhook(to.port(), currentCollection(), record(n));
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
-    String id = response.bodyAsJsonObject().getString("id");
-    acked.add(id);
-    postedN.put(id, n);
+  private String post() {
+    return Clients.await(postAsync());
   }
 
-  private String collection;
-
-  private String currentCollection() {
-    return collection;
+  private Future<String> postAsync() {
+    int n = nextN++;
+    Crowdwire to = n % 2 == 0 ? a : b;
+    return Clients.webhookAsync(to.port(), Clients.event(collection, "create", record(n)).toBuffer(), "application/json",
+        Map.of("Authorization", "Bearer " + Tokens.webhook()))
+      .map(response -> {
+        assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+        String id = response.bodyAsJsonObject().getString("id");
+        synchronized (acked) {
+          acked.add(id);
+          postedN.put(id, n);
+        }
+        return id;
+      });
   }
 
   private static JsonObject record(int n) {
@@ -222,7 +248,6 @@ class VskiClientTest {
     Recorder(NodeClient node, String collection) {
       this.node = node;
       this.collection = collection;
-      VskiClientTest.this.collection = collection;
     }
 
     List<String> eventIds() {

@@ -6,10 +6,12 @@ import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WsClient;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -35,6 +37,7 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -148,17 +151,16 @@ class SocketProtocolTest {
     throw new AssertionError("upgrade of " + uri + " was accepted");
   }
 
-  /** The status of a refused upgrade, and, when the body came along, that it is the JSON error with that code. */
+  /** A refused upgrade: its status, and its body the JSON error with that code. */
   private static void assertRefused(int port, String uri, int status, String code) {
     UpgradeRejectedException refusal = refusal(port, uri);
     assertThat(refusal.getStatus()).as(uri).isEqualTo(status);
     assertThat(WsClient.rejection(port, uri)).as(uri).isEqualTo(status);
-    Buffer body = refusal.getBody();
-    if (body != null && body.length() > 0) {
-      JsonObject json = new JsonObject(body);
-      assertThat(json.getBoolean("success")).as(json.encode()).isFalse();
-      assertThat(json.getJsonObject("error").getString("code")).as(json.encode()).isEqualTo(code);
-    }
+    assertThat(refusal.getBody()).as("body of the refusal of %s", uri).isNotNull();
+    JsonObject json = new JsonObject(refusal.getBody());
+    assertThat(json.getBoolean("success")).as(json.encode()).isFalse();
+    assertThat(json.getJsonObject("error").getString("code")).as(json.encode()).isEqualTo(code);
+    assertThat(json.getJsonObject("error").getString("message")).as(json.encode()).isNotBlank();
   }
 
   // ------------------------------------------------------------------------------------------ upgrades
@@ -198,6 +200,15 @@ class SocketProtocolTest {
     }
     UpgradeRejectedException refusal = refusal(instance.port(), "/api/realtime?db=postgres");
     assertThat(refusal.getStatus()).isEqualTo(401);
+
+    // A bad token is as bad in the header as in the query string.
+    try {
+      Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(instance.port())
+        .setURI("/api/realtime?db=postgres").addHeader("Authorization", "Bearer " + Tokens.expired()))).close();
+      fail("an expired bearer token was accepted");
+    } catch (UpgradeRejectedException e) {
+      assertThat(e.getStatus()).isEqualTo(401);
+    }
   }
 
   @Test
@@ -206,6 +217,16 @@ class SocketProtocolTest {
     assertRefused(instance.port(), "/api/realtime?db=my%20db&auth=" + token, 400, "INVALID_FIELD");
     assertRefused(instance.port(), "/api/realtime?db=%7Bdb%7D&auth=" + token, 400, "INVALID_FIELD");
     assertRefused(instance.port(), "/api/realtime?db=" + "d".repeat(200) + "&auth=" + token, 400, "INVALID_FIELD");
+  }
+
+  @Test
+  void aPlainHttpRequestToTheWebSocketEndpointGetsAJsonError() {
+    HttpResponse<Buffer> response = Clients.await(Clients.HTTP.get(instance.port(), "127.0.0.1",
+      "/api/realtime?db=postgres&auth=" + Tokens.user("u")).send());
+    assertThat(response.statusCode()).as(response.bodyAsString()).isBetween(400, 499);
+    JsonObject json = response.bodyAsJsonObject();
+    assertThat(json.getBoolean("success")).isFalse();
+    assertThat(json.getJsonObject("error").getString("message")).isNotBlank();
   }
 
   // ----------------------------------------------------------------------------------------- messages
@@ -292,7 +313,8 @@ class SocketProtocolTest {
   void aBadLastIdIsInvalidLastIdNamingTheCollectionAndSubscribesNothing() {
     String posts = fresh("lastid");
     WsClient client = client(instance);
-    for (Object bad : List.of("abc", "-5", new JsonObject(), new JsonArray().add("0"), "1-x", "", 1.5, true)) {
+    for (Object bad : List.of("abc", "-5", new JsonObject(), new JsonArray().add("0"), "1-x", "", 1.5, true,
+      "99999999999999999999999-0", "+5", " 5")) {
       client.send(subscribe(posts).put("lastId", bad));
       JsonObject error = expectError(client, "INVALID_LAST_ID");
       assertThat(error.getString("collection")).as("lastId %s", bad).isEqualTo(posts);
@@ -416,11 +438,50 @@ class SocketProtocolTest {
     expectSubscribed(offender, posts);
 
     offender.sendText(subscribe(posts).put("pad", "x".repeat(limit + 1)).encode());
-    assertThat(offender.awaitClose(WAIT)).isEqualTo((short) 1009);
+    short code = offender.awaitClose(WAIT);
+
+    // The neighbour on the same instance is not affected...
+    String id = post(instance, posts, "after");
+    assertThat(ids(neighbour.events(1, WAIT))).containsExactly(id);
+    expectAlive(neighbour);
+    // ...and the offender was told why it was let go (1006 would mean: dropped without a close frame).
+    assertThat(code).as("close code for a message over limits.frameBytes").isEqualTo((short) 1009);
+  }
+
+  @Test
+  void aFragmentedMessageOverTheFrameLimitAlsoClosesWith1009() {
+    int limit = TestConfig.embedded().limits().frameBytes();
+    String posts = fresh("fragments");
+    WsClient neighbour = client(instance);
+    neighbour.subscribed(posts, null);
+
+    // Every frame is under the limit, the message they make is not.
+    WebSocket offender = Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      .setPort(instance.port()).setURI("/api/realtime?db=postgres&auth=" + Tokens.user("fragments"))));
+    Promise<Short> closed = Promise.promise();
+    BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    offender.textMessageHandler(frames::add);
+    offender.closeHandler(ignored -> closed.tryComplete(offender.closeStatusCode()));
+    String part = "x".repeat(limit / 2 + 1);
+    String start = subscribe(posts).encode();
+    Clients.await(offender.writeFrame(WebSocketFrame.textFrame(start.substring(0, start.length() - 1)
+      + ",\"pad\":\"" + part, false)));
+    Clients.await(offender.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(part), false)));
+    Clients.await(offender.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(part + "\"}"), true)));
+    Short code;
+    try {
+      code = closed.future().await(5, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
+      code = null;
+    } finally {
+      offender.close();
+    }
 
     String id = post(instance, posts, "after");
     assertThat(ids(neighbour.events(1, WAIT))).containsExactly(id);
     expectAlive(neighbour);
+    assertThat(code).as("close code for a fragmented message over limits.frameBytes (frames received meanwhile: %s)",
+      frames).isEqualTo((short) 1009);
   }
 
   @Test

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -135,11 +136,14 @@ class WebhookValidationTest {
     return json.getString("id");
   }
 
-  private static JsonObject onlyEvent(WsClient client) {
-    JsonObject frame = client.next(f -> "EVENT".equals(f.getString("type")), WAIT);
+  /** The next frame is an EVENT of that collection with exactly one event, which is returned. */
+  private static JsonObject onlyEvent(WsClient client, String collection) {
+    JsonObject frame = client.next(WAIT);
+    assertThat(frame.getString("type")).as(frame.encode()).isEqualTo("EVENT");
+    assertThat(frame.getString("collection")).as(frame.encode()).isEqualTo(collection);
     JsonArray events = frame.getJsonArray("events");
     assertThat(events).as(frame.encode()).hasSize(1);
-    return events.getJsonObject(0).put("__collection", frame.getString("collection"));
+    return events.getJsonObject(0);
   }
 
   // ------------------------------------------------------------------------------------- malformed bodies
@@ -148,6 +152,11 @@ class WebhookValidationTest {
   void malformedJsonIsInvalidJson() {
     assertError(post("{\"collection\": \"" + target + "\", \"action\": \"create\", \"record\": {"), 400, "INVALID_JSON");
     assertError(post("not json at all"), 400, "INVALID_JSON");
+    assertError(post(good().encode() + " trailing"), 400, "INVALID_JSON");
+    byte[] notUtf8 = "{\"collection\":\"c\",\"action\":\"create\",\"record\":{\"t\":\"??\"}}".getBytes(StandardCharsets.US_ASCII);
+    notUtf8[notUtf8.length - 5] = (byte) 0xff;
+    notUtf8[notUtf8.length - 4] = (byte) 0xfe;
+    assertError(post(instance, Buffer.buffer(notUtf8), "application/json", auth()), 400, "INVALID_JSON");
   }
 
   @Test
@@ -214,6 +223,7 @@ class WebhookValidationTest {
     assertInvalidField(post(good().put("collection", "posts}")), "collection");
     assertInvalidField(post(good().put("collection", "p".repeat(200))), "collection");
     assertInvalidField(post(good().put("collection", "")), "collection");
+    assertInvalidField(post(good().put("database", "")), "database");
     assertInvalidField(post(good().put("database", "my db")), "database");
     assertInvalidField(post(good().put("database", "{db}")), "database");
     assertInvalidField(post(good().put("database", "d".repeat(200))), "database");
@@ -243,8 +253,7 @@ class WebhookValidationTest {
     for (String action : List.of("INSERT", "UPDATE", "DELETE", "create", "update", "delete")) {
       JsonObject record = new JsonObject().put("id", "r-" + action).put("n", 1);
       String id = acceptedId(post(Clients.event(posts, action, record), auth()));
-      JsonObject event = onlyEvent(subscriber);
-      assertThat(event.getString("__collection")).isEqualTo(posts);
+      JsonObject event = onlyEvent(subscriber, posts);
       assertThat(event.getString("id")).isEqualTo(id);
       assertThat(event.getJsonObject("data")).as(action)
         .isEqualTo(new JsonObject().put("action", expected.get(action)).put("record", record));
@@ -264,13 +273,13 @@ class WebhookValidationTest {
     JsonObject body = Clients.event(posts, "create", new JsonObject().put("id", "r1"));
     body.remove("database");
     String id = acceptedId(post(body, auth()));
-    JsonObject event = onlyEvent(inPostgres);
+    JsonObject event = onlyEvent(inPostgres, posts);
     assertThat(event.getString("id")).isEqualTo(id);
     assertThat(event.getJsonObject("data").getString("action")).isEqualTo("create");
 
     // A JSON null is absent too.
     String second = acceptedId(post(Clients.event(posts, "update", new JsonObject().put("id", "r1")).putNull("database"), auth()));
-    assertThat(onlyEvent(inPostgres).getString("id")).isEqualTo(second);
+    assertThat(onlyEvent(inPostgres, posts).getString("id")).isEqualTo(second);
     inOther.expectSilence(QUIET);
   }
 
@@ -294,7 +303,7 @@ class WebhookValidationTest {
     JsonObject fits = Clients.event(posts, "create", new JsonObject().put("id", "fits"));
     assertThat(fits.toBuffer().length()).isLessThan(SMALL_BODY_LIMIT);
     String id = acceptedId(post(small, fits.toBuffer(), "application/json", auth()));
-    JsonObject event = onlyEvent(subscriber);
+    JsonObject event = onlyEvent(subscriber, posts);
     assertThat(event.getString("id")).isEqualTo(id);
     assertThat(event.getJsonObject("data").getJsonObject("record").getString("id")).isEqualTo("fits");
     subscriber.expectSilence(QUIET);
@@ -396,7 +405,7 @@ class WebhookValidationTest {
     subscriber.subscribed(posts, null);
     JsonObject record = new JsonObject().put("id", "anon");
     String id = acceptedId(post(open, Clients.event(posts, "INSERT", record).toBuffer(), "application/json", Map.of()));
-    JsonObject event = onlyEvent(subscriber);
+    JsonObject event = onlyEvent(subscriber, posts);
     assertThat(event.getString("id")).isEqualTo(id);
     assertThat(event.getJsonObject("data")).isEqualTo(new JsonObject().put("action", "create").put("record", record));
     // Turning auth off does not turn validation off.
