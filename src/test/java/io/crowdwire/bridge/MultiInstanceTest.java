@@ -1,9 +1,11 @@
 package io.crowdwire.bridge;
 
 import io.crowdwire.Crowdwire;
+import io.crowdwire.bus.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WsClient;
 import io.vertx.core.Future;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
@@ -29,28 +32,25 @@ class MultiInstanceTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   private RedisProcess redis;
+  private final TestFleet fleet = new TestFleet();
   private final List<Crowdwire> instances = new ArrayList<>();
-  private final List<WsClient> sockets = new ArrayList<>();
 
   @BeforeAll
   void start() {
     redis = RedisProcess.start();
     for (int i = 0; i < 3; i++) {
-      instances.add(Clients.await(Crowdwire.start(TestConfig.redis(redis.url()))));
+      instances.add(fleet.start(TestConfig.redis(redis.url())));
     }
   }
 
   @AfterAll
   void stop() {
-    sockets.forEach(WsClient::close);
-    instances.forEach(c -> Clients.await(c.stop()));
+    fleet.close();
     redis.close();
   }
 
   private WsClient client(int instance) {
-    WsClient client = WsClient.connect(instances.get(instance).port(), Tokens.user("u" + instance));
-    sockets.add(client);
-    return client;
+    return fleet.client(instances.get(instance), "postgres", "u" + instance);
   }
 
   private static List<String> ids(List<JsonObject> events) {
@@ -81,7 +81,7 @@ class MultiInstanceTest {
 
     List<String> reference = ids(subscribers.get(0).events(count, WAIT));
     assertThat(reference).containsExactlyInAnyOrderElementsOf(acknowledged).doesNotHaveDuplicates();
-    assertThat(reference).isSortedAccordingTo(MultiInstanceTest::compareIds);
+    assertThat(reference).isSortedAccordingTo(Comparator.comparing(EventId::parse));
     for (WsClient other : subscribers.subList(1, subscribers.size())) {
       assertThat(ids(other.events(count, WAIT))).containsExactlyElementsOf(reference);
     }
@@ -126,12 +126,5 @@ class MultiInstanceTest {
       Thread.sleep(20);
     }
     assertThat(instance.state().channels()).isEqualTo(before);
-  }
-
-  static int compareIds(String a, String b) {
-    String[] x = a.split("-");
-    String[] y = b.split("-");
-    int byMillis = Long.compare(Long.parseLong(x[0]), Long.parseLong(y[0]));
-    return byMillis != 0 ? byMillis : Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1]));
   }
 }

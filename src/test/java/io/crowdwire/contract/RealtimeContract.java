@@ -1,8 +1,10 @@
 package io.crowdwire.contract;
 
 import io.crowdwire.Crowdwire;
+import io.crowdwire.bus.EventId;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.TestFleet;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WsClient;
 import io.vertx.core.Future;
@@ -15,6 +17,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -34,8 +37,7 @@ abstract class RealtimeContract {
   static final int TIGHT_MAX_LENGTH = 5;
   static final long TIGHT_RETENTION_MS = 1500;
 
-  private final List<Crowdwire> started = new ArrayList<>();
-  private final List<WsClient> sockets = new ArrayList<>();
+  private final TestFleet fleet = new TestFleet();
   private Crowdwire instance;
   private Crowdwire tight;
 
@@ -44,7 +46,7 @@ abstract class RealtimeContract {
 
   private Crowdwire instance() {
     if (instance == null) {
-      instance = start(config());
+      instance = fleet.start(config());
     }
     return instance;
   }
@@ -53,22 +55,15 @@ abstract class RealtimeContract {
     if (tight == null) {
       CrowdwireConfig base = config();
       CrowdwireConfig.Events events = base.events();
-      tight = start(base.withEvents(new CrowdwireConfig.Events(events.defaultDatabase(), TIGHT_RETENTION_MS,
+      tight = fleet.start(base.withEvents(new CrowdwireConfig.Events(events.defaultDatabase(), TIGHT_RETENTION_MS,
         TIGHT_MAX_LENGTH, events.dedupeWindowMs())));
     }
     return tight;
   }
 
-  private Crowdwire start(CrowdwireConfig config) {
-    Crowdwire crowdwire = Clients.await(Crowdwire.start(config));
-    started.add(crowdwire);
-    return crowdwire;
-  }
-
   @AfterAll
   void stopAll() {
-    sockets.forEach(WsClient::close);
-    started.forEach(c -> Clients.await(c.stop()));
+    fleet.close();
   }
 
   private WsClient client(Crowdwire on) {
@@ -76,9 +71,7 @@ abstract class RealtimeContract {
   }
 
   private WsClient client(Crowdwire on, String db) {
-    WsClient client = WsClient.open(on.port(), "/api/realtime?db=" + db + "&auth=" + Tokens.user("u"));
-    sockets.add(client);
-    return client;
+    return fleet.client(on, db, "u");
   }
 
   private static String fresh(String name) {
@@ -223,7 +216,7 @@ abstract class RealtimeContract {
     }
     Clients.await(Future.all(inFlight));
     List<String> first = ids(clients.get(0).events(count, WAIT));
-    assertThat(first).doesNotHaveDuplicates().isSortedAccordingTo(RealtimeContract::compareIds);
+    assertThat(first).doesNotHaveDuplicates().isSortedAccordingTo(Comparator.comparing(EventId::parse));
     for (WsClient other : clients.subList(1, clients.size())) {
       assertThat(ids(other.events(count, WAIT))).containsExactlyElementsOf(first);
     }
@@ -311,12 +304,5 @@ abstract class RealtimeContract {
     post(instance(), posts, 0);
     WsClient client = client(instance());
     assertThat(client.subscribed(posts, "99999999999999-0").getBoolean("recovered")).isFalse();
-  }
-
-  static int compareIds(String a, String b) {
-    String[] x = a.split("-");
-    String[] y = b.split("-");
-    int byMillis = Long.compare(Long.parseLong(x[0]), Long.parseLong(y[0]));
-    return byMillis != 0 ? byMillis : Long.compare(Long.parseLong(x[1]), Long.parseLong(y[1]));
   }
 }

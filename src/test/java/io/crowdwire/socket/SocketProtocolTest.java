@@ -4,6 +4,7 @@ import io.crowdwire.Crowdwire;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WsClient;
 import io.vertx.core.Promise;
@@ -57,8 +58,7 @@ class SocketProtocolTest {
   private static final long PING_INTERVAL_MS = 200;
   private static final long IDLE_TIMEOUT_MS = 600;
 
-  private final List<Crowdwire> started = new ArrayList<>();
-  private final List<WsClient> sockets = new ArrayList<>();
+  private final TestFleet fleet = new TestFleet();
   private Crowdwire instance;
   /** Connected before any garbage is sent, well-behaved throughout, checked at the end. */
   private WsClient bystander;
@@ -66,29 +66,20 @@ class SocketProtocolTest {
 
   @BeforeAll
   void startInstanceAndBystander() {
-    instance = start(TestConfig.embedded());
+    instance = fleet.start(TestConfig.embedded());
     bystander = client(instance);
     bystander.subscribed(bystanderCollection, null);
   }
 
   @AfterAll
   void stopAll() {
-    sockets.forEach(WsClient::close);
-    started.forEach(c -> Clients.await(c.stop()));
+    fleet.close();
   }
 
   // ---------------------------------------------------------------------------------------------- helpers
 
-  private Crowdwire start(CrowdwireConfig config) {
-    Crowdwire crowdwire = Clients.await(Crowdwire.start(config));
-    started.add(crowdwire);
-    return crowdwire;
-  }
-
   private WsClient client(Crowdwire on) {
-    WsClient client = WsClient.open(on.port(), "/api/realtime?db=postgres&auth=" + Tokens.user("u"));
-    sockets.add(client);
-    return client;
+    return fleet.client(on, "postgres", "u");
   }
 
   private static String fresh(String name) {
@@ -391,7 +382,7 @@ class SocketProtocolTest {
   void subscriptionsPastTheLimitAreLimitExceeded() {
     CrowdwireConfig base = TestConfig.embedded();
     CrowdwireConfig.Limits l = base.limits();
-    Crowdwire limited = start(base.withLimits(new CrowdwireConfig.Limits(l.webhookBodyBytes(), l.frameBytes(),
+    Crowdwire limited = fleet.start(base.withLimits(new CrowdwireConfig.Limits(l.webhookBodyBytes(), l.frameBytes(),
       SUBSCRIPTION_LIMIT, l.replayPageSize(), l.replayBufferEvents(), l.writeQueueBytes())));
     WsClient client = client(limited);
     List<String> collections = new ArrayList<>();
@@ -488,7 +479,7 @@ class SocketProtocolTest {
   void aClientThatAnswersPingsOutlivesTheIdleTimeoutAndOneThatDoesNotIsClosed() throws Exception {
     CrowdwireConfig base = TestConfig.embedded();
     CrowdwireConfig.Socket s = base.socket();
-    Crowdwire idle = start(base.withSocket(new CrowdwireConfig.Socket(PING_INTERVAL_MS, IDLE_TIMEOUT_MS,
+    Crowdwire idle = fleet.start(base.withSocket(new CrowdwireConfig.Socket(PING_INTERVAL_MS, IDLE_TIMEOUT_MS,
       s.sockJsHeartbeatMs())));
     String posts = fresh("idle");
     WsClient ponging = client(idle);

@@ -4,6 +4,7 @@ import io.crowdwire.Crowdwire;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WsClient;
 import io.vertx.core.MultiMap;
@@ -22,7 +23,6 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -44,8 +44,7 @@ class WebhookValidationTest {
   private static final Duration QUIET = Duration.ofMillis(300);
   private static final int SMALL_BODY_LIMIT = 512;
 
-  private final List<Crowdwire> started = new ArrayList<>();
-  private final List<WsClient> sockets = new ArrayList<>();
+  private final TestFleet fleet = new TestFleet();
   private Crowdwire instance;
   /** The collection every refused webhook that has a valid name is aimed at. */
   private final String target = fresh("barrage");
@@ -53,29 +52,20 @@ class WebhookValidationTest {
 
   @BeforeAll
   void startInstanceAndWatcher() {
-    instance = start(TestConfig.embedded());
+    instance = fleet.start(TestConfig.embedded());
     watcher = client(instance, "postgres");
     watcher.subscribed(target, null);
   }
 
   @AfterAll
   void stopAll() {
-    sockets.forEach(WsClient::close);
-    started.forEach(c -> Clients.await(c.stop()));
+    fleet.close();
   }
 
   // ---------------------------------------------------------------------------------------------- helpers
 
-  private Crowdwire start(CrowdwireConfig config) {
-    Crowdwire crowdwire = Clients.await(Crowdwire.start(config));
-    started.add(crowdwire);
-    return crowdwire;
-  }
-
   private WsClient client(Crowdwire on, String db) {
-    WsClient client = WsClient.open(on.port(), "/api/realtime?db=" + db + "&auth=" + Tokens.user("watcher"));
-    sockets.add(client);
-    return client;
+    return fleet.client(on, db, "watcher");
   }
 
   private static String fresh(String name) {
@@ -289,7 +279,7 @@ class WebhookValidationTest {
   void aBodyOverTheLimitIs413() {
     CrowdwireConfig base = TestConfig.embedded();
     CrowdwireConfig.Limits l = base.limits();
-    Crowdwire small = start(base.withLimits(new CrowdwireConfig.Limits(SMALL_BODY_LIMIT, l.frameBytes(),
+    Crowdwire small = fleet.start(base.withLimits(new CrowdwireConfig.Limits(SMALL_BODY_LIMIT, l.frameBytes(),
       l.subscriptionsPerConnection(), l.replayPageSize(), l.replayBufferEvents(), l.writeQueueBytes())));
     String posts = fresh("big");
     WsClient subscriber = client(small, "postgres");
@@ -398,7 +388,7 @@ class WebhookValidationTest {
   void withWebhookAuthOffNoTokenIsNeeded() {
     CrowdwireConfig base = TestConfig.embedded();
     CrowdwireConfig.Auth a = base.auth();
-    Crowdwire open = start(base.withAuth(new CrowdwireConfig.Auth(a.jwtSecret(), false, a.webhookRole(),
+    Crowdwire open = fleet.start(base.withAuth(new CrowdwireConfig.Auth(a.jwtSecret(), false, a.webhookRole(),
       a.allowAnonymous(), a.sockJsAuthTimeoutMs())));
     String posts = fresh("open");
     WsClient subscriber = client(open, "postgres");

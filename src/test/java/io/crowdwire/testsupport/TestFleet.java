@@ -1,0 +1,37 @@
+package io.crowdwire.testsupport;
+
+import io.crowdwire.Crowdwire;
+import io.crowdwire.config.CrowdwireConfig;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The instances and sockets a test class starts, kept in one place so that one {@link #close()} in {@code @AfterAll} ends them all. */
+public final class TestFleet implements AutoCloseable {
+
+  private final List<Crowdwire> started = new ArrayList<>();
+  private final List<WsClient> sockets = new ArrayList<>();
+
+  /** Starts an instance, waits until it is up, and remembers it. */
+  public Crowdwire start(CrowdwireConfig config) {
+    Crowdwire crowdwire = Clients.await(Crowdwire.start(config));
+    started.add(crowdwire);
+    return crowdwire;
+  }
+
+  /** Opens {@code /api/realtime} on {@code on} for database {@code db} as user {@code subject}, and remembers the socket. */
+  public WsClient client(Crowdwire on, String db, String subject) {
+    WsClient client = WsClient.open(on.port(), "/api/realtime?db=" + db + "&auth=" + Tokens.user(subject));
+    sockets.add(client);
+    return client;
+  }
+
+  /** Closes every socket, then stops every instance. */
+  @Override
+  public void close() {
+    sockets.forEach(WsClient::close);
+    started.forEach(c -> Clients.await(c.stop()));
+    sockets.clear();
+    started.clear();
+  }
+}
