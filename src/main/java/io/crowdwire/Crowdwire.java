@@ -2,6 +2,7 @@ package io.crowdwire;
 
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -18,9 +19,10 @@ public final class Crowdwire {
   }
 
   public static Future<Crowdwire> start(CrowdwireConfig config) {
-    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(config.eventLoops()));
     InstanceState state = new InstanceState();
-    return vertx.deployVerticle(new CrowdwireVerticle(config, state))
+    Metrics metrics = new Metrics(state);
+    Vertx vertx = metrics.vertxBuilder(new VertxOptions().setEventLoopPoolSize(config.eventLoops())).build();
+    return vertx.deployVerticle(new CrowdwireVerticle(config, state, metrics))
       .map(ignored -> new Crowdwire(vertx, state))
       .recover(failure -> vertx.close().compose(ignored -> Future.failedFuture(failure)));
   }

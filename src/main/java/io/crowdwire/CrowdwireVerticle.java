@@ -5,6 +5,8 @@ import io.crowdwire.bus.LocalCodec;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.http.EdgeVerticle;
+import io.crowdwire.metrics.ManagementVerticle;
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -20,10 +22,12 @@ public final class CrowdwireVerticle extends VerticleBase {
 
   private final CrowdwireConfig config;
   private final InstanceState state;
+  private final Metrics metrics;
 
-  public CrowdwireVerticle(CrowdwireConfig config, InstanceState state) {
+  public CrowdwireVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics) {
     this.config = config;
     this.state = state;
+    this.metrics = metrics;
   }
 
   @Override
@@ -31,12 +35,15 @@ public final class CrowdwireVerticle extends VerticleBase {
     LocalCodec.registerAll(vertx);
     warnIfInsecure();
     int edges = config.eventLoops();
-    return vertx.deployVerticle(new BridgeVerticle(config, state))
-      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state), new DeploymentOptions().setInstances(edges)))
+    return vertx.deployVerticle(new BridgeVerticle(config, state, metrics))
+      .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
+      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state, metrics),
+        new DeploymentOptions().setInstances(edges)))
       .onSuccess(ignored -> {
         state.markDeployed();
-        LOG.info("Crowdwire listening on {}:{} with {} edge verticle(s), {} event store", config.server().host(),
-          state.port(), edges, config.redis().embedded() ? "embedded (in-process)" : "Redis");
+        LOG.info("Crowdwire listening on {}:{} (management {}) with {} edge verticle(s), {} event store",
+          config.server().host(), state.port(), state.managementPort(), edges,
+          config.redis().embedded() ? "embedded (in-process)" : "Redis");
       });
   }
 

@@ -4,8 +4,11 @@ import io.crowdwire.auth.TokenService;
 import io.crowdwire.config.ConfigLoader;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import picocli.CommandLine;
@@ -32,10 +35,17 @@ public final class Main {
       String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
       System.exit(new CommandLine(new TokenCommand(config)).execute(rest));
     }
+    InstanceState state = new InstanceState();
+    Metrics metrics = new Metrics(state);
     new VertxApplication(args, new VertxApplicationHooks() {
       @Override
+      public VertxBuilder createVertxBuilder(VertxOptions options) {
+        return metrics.vertxBuilder(options);
+      }
+
+      @Override
       public Supplier<? extends Deployable> verticleSupplier() {
-        return () -> new CrowdwireVerticle(config, new InstanceState());
+        return () -> new CrowdwireVerticle(config, state, metrics);
       }
     }).launch();
   }

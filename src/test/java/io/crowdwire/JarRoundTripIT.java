@@ -30,7 +30,8 @@ class JarRoundTripIT {
   @Test
   void embeddedDefaultRoundTripWithMintedTokens() throws Exception {
     int port = RedisProcess.freePort();
-    Process server = start(Map.of("PORT", Integer.toString(port)));
+    int managementPort = RedisProcess.freePort();
+    Process server = start(Map.of("PORT", Integer.toString(port), "MANAGEMENT_PORT", Integer.toString(managementPort)));
     try {
       awaitReady(port);
 
@@ -56,6 +57,10 @@ class JarRoundTripIT {
       HttpResponse<Buffer> userAsSender = Clients.webhook(port, new JsonObject().put("collection", "posts")
         .put("action", "create").put("record", new JsonObject()), Map.of("Authorization", "Bearer " + userToken));
       assertThat(userAsSender.statusCode()).as("a user token lacks the webhook role").isEqualTo(403);
+
+      String metrics = Clients.get(managementPort, "/metrics").bodyAsString();
+      assertThat(metrics).containsPattern("(?m)^crowdwire_events_appended_total 1\\.0$")
+        .contains("vertx_http_server_requests_total");
       client.close();
     } finally {
       server.destroy();

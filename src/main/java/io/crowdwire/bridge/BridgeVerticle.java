@@ -8,6 +8,7 @@ import io.crowdwire.bus.LogRequests.Unwatch;
 import io.crowdwire.bus.LogRequests.Watch;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -24,12 +25,14 @@ public final class BridgeVerticle extends VerticleBase {
 
   private final CrowdwireConfig config;
   private final InstanceState state;
+  private final Metrics metrics;
   private EventLog log;
   private ChannelWatches watches;
 
-  public BridgeVerticle(CrowdwireConfig config, InstanceState state) {
+  public BridgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics) {
     this.config = config;
     this.state = state;
+    this.metrics = metrics;
   }
 
   @Override
@@ -38,11 +41,12 @@ public final class BridgeVerticle extends VerticleBase {
     LiveCoalescer live = new LiveCoalescer(context, batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
     log = config.redis().embedded()
       ? new MemoryEventLog(config.events(), live, System::currentTimeMillis)
-      : new RedisEventLog(vertx, config, live);
+      : new RedisEventLog(vertx, config, live, metrics);
     watches = new ChannelWatches(log);
     state.backend(log::available, watches::size);
 
-    bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())));
+    bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
+      .onSuccess(appended -> metrics.appended(appended.duplicate()))));
     bus.<Read>localConsumer(Addresses.READ, message -> reply(message, log.read(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
     bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));

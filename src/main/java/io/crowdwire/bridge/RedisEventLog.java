@@ -8,6 +8,7 @@ import io.crowdwire.bus.LogRequests.Appended;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
@@ -32,14 +33,14 @@ public final class RedisEventLog implements EventLog {
   private final Redis commands;
   private final RedisLiveFeed feed;
 
-  public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink) {
+  public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink, Metrics metrics) {
     this.config = config;
     CrowdwireConfig.Redis redis = config.redis();
     this.commands = Redis.createClient(vertx, options(redis).setMaxPoolSize(redis.poolSize())
       .setMaxPoolWaiting(redis.poolSize() * 64));
     Redis subscriber = Redis.createClient(vertx, options(redis).setMaxPoolSize(1));
     this.feed = new RedisLiveFeed(vertx, subscriber, this::read, sink,
-      new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()));
+      new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics);
   }
 
   private static RedisOptions options(CrowdwireConfig.Redis redis) {

@@ -5,6 +5,7 @@ import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LogEntry;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -43,6 +44,7 @@ final class RedisLiveFeed {
   private final Function<Read, Future<History>> reader;
   private final EventLog.LiveSink sink;
   private final Backoff backoff;
+  private final Metrics metrics;
   private final Map<String, Feed> feeds = new HashMap<>();
   /** Subscribe confirmations still due for feeds already unwatched, to be ignored when they arrive. */
   private final Map<String, Integer> staleConfirmations = new HashMap<>();
@@ -52,10 +54,13 @@ final class RedisLiveFeed {
   private boolean pingInFlight;
   private long pingTimer = -1;
   private boolean closed;
+  /** Whether a connection was ever made, so that only later ones count as reconnects. */
+  private boolean everConnected;
 
   RedisLiveFeed(Vertx vertx, Redis client, Function<Read, Future<History>> reader, EventLog.LiveSink sink,
-                Backoff backoff) {
+                Backoff backoff, Metrics metrics) {
     this.vertx = vertx;
+    this.metrics = metrics;
     this.client = client;
     this.reader = reader;
     this.sink = sink;
@@ -140,6 +145,10 @@ final class RedisLiveFeed {
       conn.exceptionHandler(failure -> lost(conn, failure));
       conn.endHandler(ignored -> lost(conn, null));
       backoff.reset();
+      if (everConnected) {
+        metrics.redisReconnected();
+      }
+      everConnected = true;
       LOG.info("Redis live feed connected; resubscribing {} channel(s)", feeds.size());
       resubscribeAndHeal();
     });
@@ -235,7 +244,11 @@ final class RedisLiveFeed {
           feed.lastRelayed, history.top());
         feed.lastRelayed = history.top();
       }
-      history.entries().forEach(entry -> relay(feed, entry));
+      for (LogEntry entry : history.entries()) {
+        if (relay(feed, entry)) {
+          feed.healedEntries++;
+        }
+      }
       if (history.more() || feed.heldOverflowed) {
         feed.heldOverflowed = false;
         feed.held.clear();
@@ -243,9 +256,11 @@ final class RedisLiveFeed {
         return;
       }
       feed.healing = false;
+      LOG.info("Healed {}: {} missed entries relayed from the stream", feed.channel, feed.healedEntries);
+      metrics.gapFilled(feed.healedEntries);
+      feed.healedEntries = 0;
       feed.held.forEach(entry -> relay(feed, entry));
       feed.held.clear();
-      LOG.info("Healed {} up to {}", feed.channel, feed.lastRelayed);
     });
   }
 
@@ -290,11 +305,14 @@ final class RedisLiveFeed {
     }
   }
 
-  private void relay(Feed feed, LogEntry entry) {
-    if (entry.id().isAfter(feed.lastRelayed)) {
-      feed.lastRelayed = entry.id();
-      sink.accept(feed.channel, entry);
+  /** Relays the entry unless it was relayed already; says whether it was. */
+  private boolean relay(Feed feed, LogEntry entry) {
+    if (!entry.id().isAfter(feed.lastRelayed)) {
+      return false;
     }
+    feed.lastRelayed = entry.id();
+    sink.accept(feed.channel, entry);
+    return true;
   }
 
   private static final class Feed {
@@ -305,6 +323,8 @@ final class RedisLiveFeed {
     EventId lastRelayed = EventId.ZERO;
     boolean healing;
     boolean heldOverflowed;
+    /** Entries relayed from the stream by the heal in progress. */
+    int healedEntries;
 
     Feed(Channel channel) {
       this.channel = channel;

@@ -116,6 +116,7 @@ public final class ConfigLoader {
     table.put("REDIS_URL", "redis.url");
     table.put("JWT_SECRET", "auth.jwtSecret");
     table.put("HOST", "server.host");
+    table.put("MANAGEMENT_PORT", "server.managementPort");
     table.put("EVENT_LOOPS", "server.eventLoops");
     table.put("REDIS_POOL_SIZE", "redis.poolSize");
     table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");

@@ -12,7 +12,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /** The secret used when no JWT_SECRET is configured: public on purpose, so nobody mistakes it for security. */
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
 
-  public record Server(String host, int port, int eventLoops) {
+  public record Server(String host, int port, int managementPort, int eventLoops) {
   }
 
   public record Redis(String url, int poolSize, long reconnectMinMs, long reconnectMaxMs, long requestTimeoutMs) {

@@ -12,9 +12,11 @@ import java.util.function.IntSupplier;
 public final class InstanceState {
 
   private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicInteger subscriptions = new AtomicInteger();
   private final AtomicBoolean deployed = new AtomicBoolean();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger port = new AtomicInteger();
+  private final AtomicInteger managementPort = new AtomicInteger();
   private volatile BooleanSupplier backendAvailable = () -> false;
   private volatile IntSupplier watchedChannels = () -> 0;
 
@@ -35,6 +37,18 @@ public final class InstanceState {
     return connections.get();
   }
 
+  public void subscriptionStarted() {
+    subscriptions.incrementAndGet();
+  }
+
+  public void subscriptionEnded() {
+    subscriptions.decrementAndGet();
+  }
+
+  public int subscriptions() {
+    return subscriptions.get();
+  }
+
   /** Channels with at least one local subscriber. */
   public int channels() {
     return watchedChannels.getAsInt();
@@ -51,6 +65,14 @@ public final class InstanceState {
 
   public void port(int bound) {
     port.set(bound);
+  }
+
+  public int managementPort() {
+    return managementPort.get();
+  }
+
+  public void managementPort(int bound) {
+    managementPort.set(bound);
   }
 
   public void markDeployed() {

@@ -7,6 +7,7 @@ import io.crowdwire.bus.LogClient;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.HealthRoutes;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.socket.RealtimeEndpoint;
@@ -31,18 +32,20 @@ public final class EdgeVerticle extends VerticleBase {
 
   private final CrowdwireConfig config;
   private final InstanceState state;
+  private final Metrics metrics;
   private RealtimeEndpoint realtime;
 
-  public EdgeVerticle(CrowdwireConfig config, InstanceState state) {
+  public EdgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics) {
     this.config = config;
     this.state = state;
+    this.metrics = metrics;
   }
 
   @Override
   public Future<?> start() {
     TokenService tokens = new TokenService(vertx, config.auth());
     LogClient log = new LogClient(vertx, config.redis().requestTimeoutMs());
-    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state);
+    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics);
     vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> realtime.onLive(message.body()));
 
     Router router = Router.router(vertx);

@@ -199,6 +199,7 @@ final class ClientSession {
     }
     if (link.writeQueueFull()) {
       LOG.info("Closing slow consumer {}", link.remoteAddress());
+      services.metrics().slowConsumer();
       close(CloseCodes.SLOW_CONSUMER, "slow consumer: write queue full");
       return;
     }

@@ -24,13 +24,16 @@ final class LocalSubscribers {
     }
   }
 
-  void dispatch(LiveBatch batch) {
+  /** Hands the batch to the channel's subscribers; false when this verticle has none. */
+  boolean dispatch(LiveBatch batch) {
     List<Subscription> list = byChannel.get(batch.channel());
-    if (list != null) {
-      // A delivery may close a slow client, which removes its subscriptions from this very list.
-      for (Subscription subscription : list.toArray(Subscription[]::new)) {
-        subscription.onLive(batch);
-      }
+    if (list == null) {
+      return false;
     }
+    // A delivery may close a slow client, which removes its subscriptions from this very list.
+    for (Subscription subscription : list.toArray(Subscription[]::new)) {
+      subscription.onLive(batch);
+    }
+    return true;
   }
 }

@@ -7,6 +7,7 @@ import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
@@ -51,10 +52,11 @@ public final class RealtimeEndpoint {
   private final Set<ClientSession> sockJsSessions = new HashSet<>();
   private long heartbeatTimer = -1;
 
-  public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state) {
+  public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
+                          Metrics metrics) {
     this.vertx = vertx;
     this.config = config;
-    this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state);
+    this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics);
   }
 
   public void mount(Router router) {
@@ -76,7 +78,9 @@ public final class RealtimeEndpoint {
   }
 
   public void onLive(LiveBatch batch) {
-    services.subscribers().dispatch(batch);
+    if (services.subscribers().dispatch(batch)) {
+      services.metrics().liveLatency(batch.entries());
+    }
   }
 
   /** Closes every connection, e.g. with "going away" on shutdown so clients resume elsewhere. */

@@ -4,8 +4,9 @@ import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
 
 /** What every session of one socket verticle shares. */
 record SocketServices(CrowdwireConfig config, LogClient log, LocalSubscribers subscribers, TokenService tokens,
-                      InstanceState state) {
+                      InstanceState state, Metrics metrics) {
 }

@@ -43,6 +43,7 @@ final class Subscription {
 
   void start() {
     services.subscribers().add(this);
+    services.state().subscriptionStarted();
     int pageSize = services.config().limits().replayPageSize();
     services.log().watch(channel)
       .onSuccess(ignored -> {
@@ -79,6 +80,7 @@ final class Subscription {
     }
     cancelled = true;
     services.subscribers().remove(this);
+    services.state().subscriptionEnded();
     if (watching) {
       services.log().unwatch(channel);
     }
@@ -101,6 +103,7 @@ final class Subscription {
     if (batch.entries().get(0).id().isAfter(delivered)) {
       delivered = batch.last();
       session.sendLive(batch.frame());
+      services.metrics().delivered(batch.entries().size());
     } else {
       deliver(batch.entries(), true);
     }
@@ -154,8 +157,10 @@ final class Subscription {
       String frame = Frames.events(channel.collection(), fresh);
       if (isLive) {
         session.sendLive(frame);
+        services.metrics().delivered(fresh.size());
       } else {
         session.send(frame);
+        services.metrics().replayed(fresh.size());
       }
     }
   }

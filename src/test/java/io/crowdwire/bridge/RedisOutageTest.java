@@ -91,6 +91,12 @@ class RedisOutageTest {
           assertThat(received).containsExactlyElementsOf(expected);
         }
         assertThat(refusedDuringOutage.get()).as("webhooks refused while Redis was down").isPositive();
+        for (Crowdwire instance : instances) {
+          String metrics = Clients.get(instance.state().managementPort(), "/metrics").bodyAsString();
+          assertThat(metrics).as("the outage is visible to operators")
+            .containsPattern("(?m)^crowdwire_redis_reconnects_total [1-9]")
+            .containsPattern("(?m)^crowdwire_redis_gap_fills_total [1-9]");
+        }
         System.out.printf("webhooks acknowledged=%d, refused with 503 and retried=%d%n", acknowledged.size(), refused.get());
       } finally {
         clients.forEach(ResumingClient::close);

@@ -14,7 +14,8 @@ public final class TestConfig {
   }
 
   public static CrowdwireConfig embedded() {
-    return ConfigLoader.load(null, Map.of("PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET, "EVENT_LOOPS", "2"));
+    return ConfigLoader.load(null, Map.of("PORT", "0", "MANAGEMENT_PORT", "0", "HOST", "127.0.0.1", "JWT_SECRET", SECRET,
+      "EVENT_LOOPS", "2"));
   }
 
   public static CrowdwireConfig redis(String url) {

@@ -1,0 +1,104 @@
+package io.crowdwire.metrics;
+
+import io.crowdwire.bus.LogEntry;
+import io.crowdwire.health.InstanceState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * This instance's meters, in its own Prometheus registry (Vert.x's HTTP, event bus, pool and JVM meters join
+ * it through {@link #vertxBuilder}). No meter is labelled by collection or client, so the number of series
+ * stays bounded however many collections there are.
+ */
+public final class Metrics {
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter appended = Counter.builder("crowdwire.events.appended")
+    .description("Events stored (webhooks acknowledged with a new id)").register(registry);
+  private final Counter duplicates = Counter.builder("crowdwire.events.duplicates")
+    .description("Webhook deliveries recognised as retries and not stored again").register(registry);
+  private final Counter delivered = Counter.builder("crowdwire.events.delivered")
+    .description("Live events written to subscribers (one per event and subscriber)").register(registry);
+  private final Counter replayed = Counter.builder("crowdwire.events.replayed")
+    .description("Stored events written to resuming subscribers").register(registry);
+  private final Timer deliveryLatency = Timer.builder("crowdwire.delivery.latency")
+    .description("From the event's append in the store to its write to local subscribers")
+    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+    .register(registry);
+  private final Counter slowConsumers = Counter.builder("crowdwire.slow.consumer.disconnects")
+    .description("Clients closed (4008) because their write queue was full").register(registry);
+  private final Counter redisReconnects = Counter.builder("crowdwire.redis.reconnects")
+    .description("Times the Redis live feed connected again after losing its connection").register(registry);
+  private final Counter gapFills = Counter.builder("crowdwire.redis.gap.fills")
+    .description("Channels whose missed entries were read from the stream after a Redis outage").register(registry);
+  private final Counter gapFillEvents = Counter.builder("crowdwire.redis.gap.fill.events")
+    .description("Entries relayed from the stream by gap fills").register(registry);
+
+  public Metrics(InstanceState state) {
+    Gauge.builder("crowdwire.connections", state, InstanceState::connections)
+      .description("Open client connections (WebSocket and SockJS)").register(registry);
+    Gauge.builder("crowdwire.subscriptions", state, InstanceState::subscriptions)
+      .description("Active subscriptions").register(registry);
+    Gauge.builder("crowdwire.channels.watched", state, InstanceState::channels)
+      .description("Channels with local subscribers, each one Redis subscription").register(registry);
+    Gauge.builder("crowdwire.ready", state, s -> s.ready() ? 1 : 0)
+      .description("1 when the instance accepts clients and webhooks").register(registry);
+  }
+
+  /** A Vert.x whose own meters (HTTP server, event bus, pools, JVM) go to this registry. */
+  public VertxBuilder vertxBuilder(VertxOptions options) {
+    return Vertx.builder()
+      .with(options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true).setJvmMetricsEnabled(true)))
+      .withMetrics(new MicrometerMetricsFactory(registry));
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public void appended(boolean duplicate) {
+    (duplicate ? duplicates : appended).increment();
+  }
+
+  public void delivered(int count) {
+    delivered.increment(count);
+  }
+
+  /** Times live entries from their append (the id's milliseconds) to their write to this instance's subscribers. */
+  public void liveLatency(List<LogEntry> entries) {
+    long now = System.currentTimeMillis();
+    for (LogEntry entry : entries) {
+      // Ids carry the store's clock; a store clock ahead of ours must not record negative time.
+      deliveryLatency.record(Math.max(0, now - entry.id().millis()), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  public void replayed(int count) {
+    replayed.increment(count);
+  }
+
+  public void slowConsumer() {
+    slowConsumers.increment();
+  }
+
+  public void redisReconnected() {
+    redisReconnects.increment();
+  }
+
+  public void gapFilled(int events) {
+    gapFills.increment();
+    gapFillEvents.increment(events);
+  }
+}
