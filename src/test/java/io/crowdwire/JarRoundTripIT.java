@@ -26,12 +26,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class JarRoundTripIT {
 
   private static final Path JAR = Path.of("target", "crowdwire.jar");
+  private static final Path LOG = Path.of("target", "jar-round-trip.log");
 
   @Test
   void embeddedDefaultRoundTripWithMintedTokens() throws Exception {
     int port = RedisProcess.freePort();
     int managementPort = RedisProcess.freePort();
-    Process server = start(Map.of("PORT", Integer.toString(port), "MANAGEMENT_PORT", Integer.toString(managementPort)));
+    Process server = start(Map.of("PORT", Integer.toString(port), "MANAGEMENT_PORT", Integer.toString(managementPort),
+      "LOG_FORMAT", "json"));
     try {
       awaitReady(port);
 
@@ -59,6 +61,10 @@ class JarRoundTripIT {
       assertThat(userAsSender.statusCode()).as("a user token lacks the webhook role").isEqualTo(403);
 
       String metrics = Clients.get(managementPort, "/metrics").bodyAsString();
+      List<String> logLines = java.nio.file.Files.readAllLines(LOG);
+      assertThat(logLines).isNotEmpty().allSatisfy(line -> assertThat(new JsonObject(line).getString("level")).isNotNull());
+      assertThat(String.join("\n", logLines)).doesNotContain(webhookToken).doesNotContain(userToken);
+
       assertThat(metrics).containsPattern("(?m)^crowdwire_events_appended_total 1\\.0$")
         .contains("vertx_http_server_requests_total");
       client.close();
@@ -70,7 +76,7 @@ class JarRoundTripIT {
 
   private static Process start(Map<String, String> env) throws IOException {
     ProcessBuilder builder = new ProcessBuilder("java", "-jar", JAR.toString())
-      .redirectErrorStream(true).redirectOutput(Path.of("target", "jar-round-trip.log").toFile());
+      .redirectErrorStream(true).redirectOutput(LOG.toFile());
     builder.environment().keySet().removeIf(key -> key.equals("JWT_SECRET") || key.equals("REDIS_URL"));
     builder.environment().putAll(env);
     return builder.start();

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * One client connection speaking PROTOCOL.md §2 over a {@link ClientLink}. A bad message gets an ERROR frame
@@ -30,6 +31,8 @@ final class ClientSession {
   private final SocketServices services;
   private final ClientLink link;
   private final String database;
+  /** Names this connection in every log line about it; tokens and payloads never are logged. */
+  private final String connectionId = UUID.randomUUID().toString();
   private final Map<String, Subscription> subscriptions = new HashMap<>();
   private final List<Promise<Void>> drainWaiters = new ArrayList<>();
   /** Null until authenticated: a SockJS client may send its token in a first AUTH message. */
@@ -64,6 +67,10 @@ final class ClientSession {
 
   ClientLink link() {
     return link;
+  }
+
+  String connectionId() {
+    return connectionId;
   }
 
   void onText(String text) {
@@ -198,7 +205,7 @@ final class ClientSession {
       return;
     }
     if (link.writeQueueFull()) {
-      LOG.info("Closing slow consumer {}", link.remoteAddress());
+      LOG.atInfo().addKeyValue("connectionId", connectionId).log("Closing slow consumer {}", link.remoteAddress());
       services.metrics().slowConsumer();
       close(CloseCodes.SLOW_CONSUMER, "slow consumer: write queue full");
       return;
@@ -226,7 +233,8 @@ final class ClientSession {
   /** The event store could not serve a subscription: say so, then close so the client reconnects and resumes. */
   void subscriptionFailed(Subscription subscription, Throwable failure) {
     String collection = subscription.channel().collection();
-    LOG.warn("Subscription to {} failed for {}: {}", subscription.channel(), link.remoteAddress(), failure.getMessage());
+    LOG.atWarn().addKeyValue("connectionId", connectionId)
+      .log("Subscription to {} failed: {}", subscription.channel(), failure.getMessage());
     sendError(ErrorCode.UNAVAILABLE, "event store unavailable, reconnect and resume: " + failure.getMessage(), collection);
     close(CloseCodes.TRY_AGAIN_LATER, "event store unavailable");
   }

@@ -139,7 +139,7 @@ public final class RealtimeEndpoint {
       if (isOversized(failure)) {
         session.close(CloseCodes.TOO_BIG, "message larger than " + config.limits().frameBytes() + " bytes");
       } else {
-        LOG.debug("WebSocket error from {}: {}", session.link().remoteAddress(), failure.getMessage());
+        LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("WebSocket error: {}", failure.getMessage());
       }
     });
     socket.closeHandler(ignored -> closed(session, webSockets));
@@ -207,11 +207,13 @@ public final class RealtimeEndpoint {
   private void opened(ClientSession session, Set<ClientSession> sessions) {
     sessions.add(session);
     services.state().connectionOpened();
+    LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("Connection opened from {}", session.link().remoteAddress());
   }
 
   private void closed(ClientSession session, Set<ClientSession> sessions) {
     if (sessions.remove(session)) {
       services.state().connectionClosed();
+      LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("Connection closed");
     }
     session.onClosed();
   }

@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.UUID;
+import java.util.regex.Pattern;
 
 /**
  * {@code POST /webhook} (PROTOCOL.md §1): checks the media type, the sender's token and the body, asks the
@@ -26,9 +28,12 @@ import java.util.List;
 public final class WebhookHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
+  private static final String REQUEST_ID_HEADER = "X-Request-Id";
   /** Headers that name a delivery, so that a retried one is stored once. */
   private static final List<String> DELIVERY_ID_HEADERS = List.of("webhook-id", "Idempotency-Key", "X-Delivery-Id");
   private static final int MAX_DELIVERY_ID_LENGTH = 200;
+  /** A caller's request id is echoed only when it is short and plain, so it cannot forge log lines. */
+  private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   private final CrowdwireConfig config;
   private final TokenService tokens;
@@ -43,6 +48,8 @@ public final class WebhookHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
+    String requestId = requestId(request);
+    ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
     if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
       HttpErrors.send(ctx.response(), ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         "Content-Type must be application/json");
@@ -57,7 +64,13 @@ public final class WebhookHandler implements Handler<RoutingContext> {
       .onSuccess(appended -> ctx.response()
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("success", true).put("id", appended.id().toString()).encode()))
-      .onFailure(failure -> reject(ctx, failure));
+      .onSuccess(ignored -> LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook stored"))
+      .onFailure(failure -> reject(ctx, requestId, failure));
+  }
+
+  private static String requestId(HttpServerRequest request) {
+    String given = request.getHeader(REQUEST_ID_HEADER);
+    return given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
   }
 
   private Future<Principal> authorize(HttpServerRequest request) {
@@ -99,15 +112,16 @@ public final class WebhookHandler implements Handler<RoutingContext> {
     return mediaType.equals("application/json") || mediaType.endsWith("+json");
   }
 
-  private static void reject(RoutingContext ctx, Throwable failure) {
+  private static void reject(RoutingContext ctx, String requestId, Throwable failure) {
     if (failure instanceof WebhookRejection rejection) {
+      LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook refused: {} {}", rejection.code(), rejection.getMessage());
       HttpErrors.send(ctx.response(), rejection.code(), rejection.getMessage(), rejection.field());
     } else if (failure instanceof ReplyException) {
       // The bridge failed or did not answer in time: nothing was acknowledged, the sender retries later.
-      LOG.warn("Webhook not stored: {}", failure.getMessage());
+      LOG.atWarn().addKeyValue("requestId", requestId).log("Webhook not stored: {}", failure.getMessage());
       HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "event not stored, retry later: " + failure.getMessage());
     } else {
-      LOG.error("Webhook failed unexpectedly", failure);
+      LOG.atError().addKeyValue("requestId", requestId).setCause(failure).log("Webhook failed unexpectedly");
       HttpErrors.send(ctx.response(), ErrorCode.INTERNAL, "internal error");
     }
   }
