@@ -1,0 +1,50 @@
+package io.crowdwire.metrics;
+
+import io.crowdwire.Crowdwire;
+import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The Grafana dashboard in k8s/ only queries series that a running instance really exports. */
+class DashboardTest {
+
+  private static final Pattern SERIES = Pattern.compile("\\b((?:crowdwire|vertx|jvm)_[a-z_]+)");
+
+  @Test
+  void everySeriesTheDashboardQueriesIsExported() throws IOException {
+    JsonObject dashboard = new JsonObject(Files.readString(Path.of("k8s", "grafana-dashboard.json")));
+    Set<String> queried = new TreeSet<>();
+    for (Object panel : dashboard.getJsonArray("panels")) {
+      JsonArray targets = ((JsonObject) panel).getJsonArray("targets");
+      for (Object target : targets) {
+        Matcher matcher = SERIES.matcher(((JsonObject) target).getString("expr"));
+        while (matcher.find()) {
+          queried.add(matcher.group(1));
+        }
+      }
+    }
+    assertThat(queried).hasSizeGreaterThan(10);
+
+    try (TestFleet fleet = new TestFleet()) {
+      Crowdwire instance = fleet.start(TestConfig.embedded());
+      Clients.get(instance.port(), "/health");
+      String exported = Clients.get(instance.state().managementPort(), "/metrics").bodyAsString();
+      for (String series : queried) {
+        assertThat(exported).as("series %s queried by the dashboard", series).containsPattern("(?m)^" + series + "[{ ]");
+      }
+    }
+  }
+}
