@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# Crowdwire benchmark: every scenario against Crowdwire ("ours") and the seed's reference service ("seed"),
+# one after the other, on one throwaway Redis, then a table with the ratios ours/seed.
+#
+#   bench/run.sh [--quick] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
+#
+# Scenarios: fanout-sat fanout-rate many-collections ingest memory reconnect (default: all).
+# Everything listens on loopback only; everything started here is stopped on exit.
+set -euo pipefail
+
+bench=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$bench/.." && pwd)
+shared="$root/../shared"
+all_scenarios=(fanout-sat fanout-rate many-collections ingest memory reconnect)
+
+quick=()
+targets=ours,seed
+build=auto
+sets=()
+scenarios=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=(--quick) ;;
+    --targets) targets=$2; shift ;;
+    --no-build) build=no ;;
+    --build) build=yes ;;
+    --set) sets+=(--set "$2"); shift ;;
+    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -*) echo "unknown option $1" >&2; exit 2 ;;
+    *) scenarios+=("$1") ;;
+  esac
+  shift
+done
+[ ${#scenarios[@]} -gt 0 ] || scenarios=("${all_scenarios[@]}")
+for s in "${scenarios[@]}"; do
+  case " ${all_scenarios[*]} " in *" $s "*) ;; *) echo "unknown scenario $s (known: ${all_scenarios[*]})" >&2; exit 2 ;; esac
+done
+IFS=, read -r -a target_list <<< "$targets"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# ------------------------------------------------------------------ prerequisites
+command -v redis-server >/dev/null || { echo "redis-server is needed on the PATH" >&2; exit 1; }
+command -v node >/dev/null || { echo "node (20+) is needed on the PATH" >&2; exit 1; }
+jar="$root/target/crowdwire.jar"
+if [ "$build" = yes ] || { [ "$build" = auto ] && { [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; }; }; then
+  log "building the jar (mvn -q package -DskipTests)"
+  (cd "$root" && mvn -q package -DskipTests)
+fi
+[ -f "$jar" ] || { echo "no $jar" >&2; exit 1; }
+if [ ! -d "$bench/node_modules/ws" ] || [ ! -d "$bench/node_modules/undici" ]; then
+  log "installing the load generator's packages (npm ci)"
+  (cd "$bench" && npm ci --no-audit --no-fund >/dev/null)
+fi
+# 20,000 connections need more than the usual 1024 open files, in the servers and in the workers
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+nofile=$(ulimit -n)
+
+run_id=$(date +%Y%m%d-%H%M%S)${quick:+-quick}
+out="$bench/results/$run_id"
+mkdir -p "$out/logs"
+# run a copy of the jar: a rebuild in the work tree during the run must not pull classes from under the JVM
+cp "$jar" "$out/crowdwire.jar"
+
+free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
+
+# ------------------------------------------------------------------ process bookkeeping
+pids=()          # everything started here that may still run
+redis_pid=''
+node_pid=''
+
+proc_alive() {   # a zombie is not alive
+  local st
+  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
+stop_pid() {     # SIGTERM, up to 15 s, then SIGKILL
+  local pid=$1 i
+  proc_alive "$pid" || return 0
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for i in $(seq 1 150); do proc_alive "$pid" || break; sleep 0.1; done
+  if proc_alive "$pid"; then log "pid $pid did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
+  wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ -n "$node_pid" ] && stop_pid "$node_pid"
+  local p
+  for p in "${pids[@]}"; do stop_pid "$p"; done
+  [ -n "$redis_pid" ] && stop_pid "$redis_pid"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------------ redis
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes \
+  --daemonize no --loglevel warning --logfile "$out/logs/redis.log" &
+redis_pid=$!
+redis_url="redis://127.0.0.1:$redis_port"
+for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$redis_port" ping >/dev/null || { echo "redis did not start" >&2; exit 1; }
+
+# ------------------------------------------------------------------ targets
+wait_ready() {   # GET /ready 200, or /health 200 where there is no /ready (the seed)
+  local port=$1 pid=$2 code
+  for _ in $(seq 1 600); do
+    proc_alive "$pid" || return 1
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/ready" || true)
+    [ "$code" = 200 ] && return 0
+    if [ "$code" = 404 ]; then
+      code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/health" || true)
+      [ "$code" = 200 ] && return 0
+    fi
+    sleep 0.1
+  done
+  return 1
+}
+
+start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
+  local name=$1 scenario=$2
+  target_port=$(free_port)
+  case "$name" in
+    ours)
+      (cd "$root" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
+        exec java ${BENCH_JAVA_OPTS:-} -jar "$out/crowdwire.jar" > "$out/logs/ours-$scenario.log" 2>&1) &
+      target_pid=$!
+      ;;
+    seed)
+      target_pid=$(JWT_SECRET=bench-secret "$shared/peers/run-seed.sh" "$target_port" "$redis_url")
+      ;;
+    *) echo "unknown target $name (ours, seed)" >&2; exit 2 ;;
+  esac
+  pids+=("$target_pid")
+  wait_ready "$target_port" "$target_pid" || { log "$name did not become ready; see $out/logs"; return 1; }
+}
+
+stop_target() {
+  local name=$1 scenario=$2
+  stop_pid "$target_pid"
+  if [ "$name" = seed ]; then cp "${PEERS_HOME:-/tmp/peers-home}/seed-$target_port.log" "$out/logs/seed-$scenario.log" 2>/dev/null || true; fi
+}
+
+log "run $run_id: ${scenarios[*]} against ${target_list[*]}; $(nproc) cores; open files $nofile; results in bench/results/$run_id"
+{
+  echo "{\"run\":\"$run_id\",\"quick\":$([ ${#quick[@]} -gt 0 ] && echo true || echo false),\"nproc\":$(nproc),"
+  echo "\"memTotalKiB\":$(awk '/MemTotal/{print $2}' /proc/meminfo),\"cpu\":\"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)\","
+  echo "\"nofile\":$nofile,\"commit\":\"$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
+  echo "\"srcDirty\":$(cd "$root" && [ -n "$(git status --porcelain -- src pom.xml 2>/dev/null)" ] && echo true || echo false),"
+  echo "\"java\":\"$(java -version 2>&1 | head -1 | tr -d '"')\",\"node\":\"$(node --version)\",\"redis\":\"$(redis-server --version | awk '{print $3}')\"}"
+} > "$out/machine.json"
+
+failed=0
+for scenario in "${scenarios[@]}"; do
+  for name in "${target_list[@]}"; do
+    redis-cli -p "$redis_port" flushall >/dev/null
+    redis-cli -p "$redis_port" config resetstat >/dev/null
+    log "== $scenario: $name"
+    if ! start_target "$name" "$scenario"; then failed=1; stop_target "$name" "$scenario"; continue; fi
+    node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "http://127.0.0.1:$target_port" \
+      --pid "$target_pid" --redis-pid "$redis_pid" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
+    node_pid=$!
+    wait "$node_pid" || { failed=1; log "$scenario against $name failed"; }
+    node_pid=''
+    redis-cli -p "$redis_port" info commandstats > "$out/logs/redis-commandstats-$scenario-$name.txt" 2>&1 || true
+    proc_alive "$target_pid" || { failed=1; log "$name is no longer running after $scenario (see $out/logs)"; }
+    stop_target "$name" "$scenario"
+  done
+done
+
+node "$bench/report.mjs" "$out" | tee "$out/table.md"
+exit $failed

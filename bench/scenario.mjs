@@ -1,0 +1,435 @@
+#!/usr/bin/env node
+// Runs one scenario against one target that speaks the Crowdwire / seed realtime protocol, and writes the
+// result as JSON. The target is already running (run.sh starts and stops it); this process sends the webhooks
+// and forks worker processes (lib/worker.mjs) that hold the WebSocket subscribers.
+//
+//   node scenario.mjs --scenario fanout-sat --url http://127.0.0.1:18080 --pid 1234 [--redis-pid 99]
+//                     [--target ours] [--out result.json] [--quick] [--set name=value ...] [--secret bench-secret]
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Pool } from 'undici';
+import { Hist } from './lib/hist.mjs';
+import { webhookToken, userToken } from './lib/jwt.mjs';
+import { cpuSeconds, rssKiB, alive, openFds, nofileLimit, machineBusySeconds } from './lib/proc.mjs';
+import { paramsFor } from './lib/params.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${target}:${scenario}`, ...a);
+
+// ---------------------------------------------------------------- arguments
+const argv = process.argv.slice(2);
+const sets = [];
+const opt = { secret: process.env.JWT_SECRET || 'bench-secret', target: 'target', quick: false };
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (a === '--quick') opt.quick = true;
+  else if (a === '--set') sets.push(argv[++i]);
+  else if (a.startsWith('--')) opt[a.slice(2)] = argv[++i];
+  else throw new Error(`unexpected argument ${a}`);
+}
+const { scenario, url } = opt;
+const target = opt.target;
+if (!scenario || !url) {
+  console.error('usage: scenario.mjs --scenario NAME --url http://127.0.0.1:PORT [--pid PID] [--redis-pid PID] [--out FILE] [--quick] [--set k=v]');
+  process.exit(2);
+}
+const serverPid = opt.pid ? Number(opt.pid) : null;
+const redisPid = opt['redis-pid'] ? Number(opt['redis-pid']) : null;
+const P = paramsFor(scenario, opt.quick, sets);
+const nonce = Date.now().toString(36);
+const base = new URL(url);
+const wsBase = `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}/api/realtime?db=postgres&auth=`;
+
+// ---------------------------------------------------------------- measurements
+function sample() {
+  return {
+    us: nowUs(),
+    server: serverPid ? cpuSeconds(serverPid) : null,
+    redis: redisPid ? cpuSeconds(redisPid) : null,
+    gen: cpuSeconds(process.pid),                 // this process and its workers
+    machine: machineBusySeconds(),
+  };
+}
+
+function cpuDelta(a, b, units, per = 100000) {
+  const wall = (b.us - a.us) / 1e6;
+  const d = (x) => (a[x] == null || b[x] == null ? null : b[x] - a[x]);
+  const perUnit = (x) => (units > 0 && d(x) != null ? d(x) * per / units : null);
+  return {
+    wallS: wall, serverS: d('server'), redisS: d('redis'), genS: d('gen'),
+    serverPer100k: perUnit('server'), redisPer100k: perUnit('redis'),
+    serverPlusRedisPer100k: perUnit('server') != null && perUnit('redis') != null ? perUnit('server') + perUnit('redis') : perUnit('server'),
+    serverPct: d('server') != null ? (100 * d('server')) / wall : null,
+    redisPct: d('redis') != null ? (100 * d('redis')) / wall : null,
+    genPct: (100 * d('gen')) / wall,
+    // busy CPU of the machine not spent by the server, Redis or the generator: other work disturbing the run
+    otherPct: (100 * (d('machine') - (d('server') || 0) - (d('redis') || 0) - d('gen'))) / wall,
+  };
+}
+
+// ---------------------------------------------------------------- workers
+const workers = [];
+let rid = 0;
+const pending = new Map();
+
+function startWorkers(n) {
+  const localAddrs = base.hostname === '127.0.0.1' && P.localAddrs > 0
+    ? Array.from({ length: P.localAddrs }, (_, i) => `127.0.0.${i + 2}`) : [];
+  const cfg = { url: wsBase + userToken(opt.secret), resume: !!P.resume, resumeDelayMs: P.resumeDelayMs, maxResumes: P.maxResumes, localAddrs, client: P.client, setupRetries: P.setupRetries };
+  for (let i = 0; i < n; i++) {
+    const w = fork(join(here, 'lib', 'worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_WORKER_PROF] : [])] });
+    w.on('message', (m) => { const p = pending.get(m.rid); if (p) { pending.delete(m.rid); m.ok ? p.resolve(m) : p.reject(new Error(m.error)); } });
+    w.on('exit', (code) => { if (!shuttingDown) { log(`worker exited with ${code}`); process.exitCode = 1; } });
+    workers.push(w);
+  }
+  return allWorkers(() => ({ op: 'init', cfg }));
+}
+
+function call(w, msg) {
+  return new Promise((resolve, reject) => { const id = ++rid; pending.set(id, { resolve, reject }); w.send({ ...msg, rid: id }); });
+}
+const allWorkers = (f) => Promise.all(workers.map((w, i) => call(w, f(i))));
+
+function sum(list, key) { return list.reduce((s, x) => s + (x[key] || 0), 0); }
+
+async function progress(group) {
+  const r = await allWorkers(() => ({ op: 'progress', group }));
+  return {
+    delivered: sum(r, 'delivered'), dups: sum(r, 'dups'), frames: sum(r, 'frames'), goalReached: sum(r, 'goalReached'),
+    subscribed: sum(r, 'subscribed'), disconnects: sum(r, 'disconnects'), lastNewUs: Math.max(...r.map((x) => x.lastNewUs)),
+  };
+}
+
+/** Opens `n` subscribers of group over the collections (subscriber i on collections[i % len]). */
+async function openSubs(group, n, collections, offset = 0) {
+  const per = workers.map(() => []);
+  for (let i = 0; i < n; i++) per[(i + offset) % workers.length].push({ idx: i + offset, collection: collections[(i + offset) % collections.length] });
+  const r = await allWorkers((i) => ({ op: 'open', group, subs: per[i], concurrency: P.connectConcurrency, timeoutMs: 60000 }));
+  const res = { ok: sum(r, 'ok'), failed: sum(r, 'failed'), ms: Math.max(...r.map((x) => x.ms)) };
+  if (res.failed) log(`${res.failed} of ${n} subscribers of ${group} did not get SUBSCRIBED`);
+  return res;
+}
+
+async function collect(group, expected, goalStartUs = 0) {
+  const r = await allWorkers(() => ({ op: 'collect', group, expected, goalStartUs }));
+  const hist = new Hist(); const goalHist = new Hist();
+  const out = { errors: {}, closeCodes: {}, idsMsOnly: r.some((x) => x.idsMsOnly), oooSamples: r.flatMap((x) => x.oooSamples) };
+  for (const x of r) {
+    hist.merge(Hist.fromJSON(x.hist)); goalHist.merge(Hist.fromJSON(x.goalHist));
+    for (const k of ['subs', 'delivered', 'dups', 'lost', 'extra', 'ooo', 'oooMs', 'foreign', 'frames', 'eventFrames', 'bytes', 'disconnects', 'resumes', 'setupRetries', 'neverSubscribed', 'subsWithLoss', 'subsWithDups', 'goalReached']) out[k] = (out[k] || 0) + x[k];
+    for (const [k, v] of Object.entries(x.errors)) out.errors[k] = (out.errors[k] || 0) + v;
+    for (const [k, v] of Object.entries(x.closeCodes)) out.closeCodes[k] = (out.closeCodes[k] || 0) + v;
+  }
+  out.workerCpuS = { user: r.reduce((a, x) => a + x.cpu.user, 0) / 1e6, system: r.reduce((a, x) => a + x.cpu.system, 0) / 1e6 };
+  out.oooSamples = out.oooSamples.filter((x) => !out.idsMsOnly || x.msLevel).slice(0, 5);
+  out.latencyMs = hist.summaryMs();
+  out.goalMs = goalHist.summaryMs();
+  return out;
+}
+
+// ---------------------------------------------------------------- webhooks
+const http = new Pool(url, { connections: 64, pipelining: 1, keepAliveTimeout: 30000 });
+const headers = { 'content-type': 'application/json', authorization: `Bearer ${webhookToken(opt.secret)}` };
+const pad = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '.repeat(8);
+
+class Sender {
+  constructor() { this.sent = {}; this.status = {}; this.hist = new Hist(); this.acked = 0; this.failed = 0; this.lateMaxMs = 0; this.skipped = 0; this.inFlight = 0; }
+
+  /** Posts the next event of collection coll; its record carries the sequence number k and the send time t. */
+  async post(coll) {
+    const s = this.sent[coll] || (this.sent[coll] = { n: 0, failed: [] });
+    const k = s.n++;
+    const t = nowUs();
+    const body = `{"database":"postgres","collection":"${coll}","id":"r${k}","action":"create","timestamp":"${new Date().toISOString()}",`
+      + `"record":{"rid":"r${k}","bench_k":${k},"bench_t":${t},"title":"bench ${k}","body":"${pad.slice(0, Math.max(0, P.recordBytes - 90))}"}}`;
+    this.inFlight++;
+    let code;
+    try {
+      const res = await http.request({ path: '/webhook', method: 'POST', headers, body });
+      code = res.statusCode;
+      await res.body.text();
+    } catch (err) {
+      code = err.code || 'error';
+    }
+    this.inFlight--;
+    this.hist.add(nowUs() - t);
+    this.status[code] = (this.status[code] || 0) + 1;
+    if (code === 200) { this.acked++; if (this.onAck) this.onAck(this.acked); } else { this.failed++; s.failed.push(k); }
+    return code === 200;
+  }
+
+  /** `total` events round-robin over collections, from `concurrency` senders each waiting for its answer. */
+  async saturate(collections, total, concurrency, capMs) {
+    const end = Date.now() + capMs;
+    let next = 0;
+    const lane = async () => {
+      while (next < total && Date.now() < end) {
+        const i = next++;
+        await this.post(collections[i % collections.length]);
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, lane));
+  }
+
+  /** A fixed rate (events/s) for durationMs, round-robin over collections; open loop, at most 512 in flight. */
+  async rate(collections, rate, durationMs) {
+    const t0 = Date.now();
+    const total = Math.round((rate * durationMs) / 1000);
+    const all = [];
+    let i = 0;
+    while (i < total) {
+      const due = Math.min(total, Math.floor(((Date.now() - t0) * rate) / 1000) + 1);
+      while (i < due) {
+        const late = Date.now() - (t0 + (i * 1000) / rate);
+        if (late > this.lateMaxMs) this.lateMaxMs = late;
+        if (this.inFlight >= 512) { this.skipped++; i++; continue; }
+        all.push(this.post(collections[i % collections.length]));
+        i++;
+      }
+      const nextAt = t0 + (i * 1000) / rate;
+      await sleep(Math.max(0, nextAt - Date.now()));
+    }
+    await Promise.all(all);
+  }
+
+  expected() { return this.sent; }
+
+  summary() {
+    return { acked: this.acked, failed: this.failed, status: this.status, webhookLatencyMs: this.hist.summaryMs(), senderLateMaxMs: Math.round(this.lateMaxMs), skipped: this.skipped };
+  }
+}
+
+/** Waits until every subscriber of group has every acknowledged event, or nothing new came for quietMs. */
+async function drain(group, sender, subsPerCollection) {
+  let expectedTotal = 0;
+  for (const [coll, s] of Object.entries(sender.sent)) expectedTotal += (s.n - s.failed.length) * (subsPerCollection[coll] || 0);
+  const t0 = Date.now();
+  let last = -1; let lastChange = Date.now(); let pr;
+  for (;;) {
+    pr = await progress(group);
+    if (pr.delivered >= expectedTotal) break;
+    if (pr.delivered !== last) { last = pr.delivered; lastChange = Date.now(); }
+    if (Date.now() - lastChange > P.quietMs) { log(`drain: quiet for ${P.quietMs} ms at ${pr.delivered}/${expectedTotal}`); break; }
+    if (Date.now() - t0 > P.drainCapMs) { log(`drain: cap of ${P.drainCapMs} ms at ${pr.delivered}/${expectedTotal}`); break; }
+    await sleep(100);
+  }
+  return { expectedTotal, progress: pr };
+}
+
+function subsPer(collections, n) {
+  const m = {};
+  for (let i = 0; i < n; i++) { const c = collections[i % collections.length]; m[c] = (m[c] || 0) + 1; }
+  return m;
+}
+
+const names = (prefix, n) => Array.from({ length: n }, (_, i) => `bench-${prefix}-${nonce}-${i}`);
+
+/** JIT and pools warm: a small fan-out on its own collection, then its subscribers leave. */
+async function warmup() {
+  if (!P.warmupEvents) return null;
+  const t0 = Date.now();
+  const colls = names('warm', 1);
+  await openSubs('warm', P.warmupSubs, colls);
+  const s = new Sender();
+  await s.saturate(colls, P.warmupEvents, P.warmupConcurrency, 60000);
+  const d = await drain('warm', s, subsPer(colls, P.warmupSubs));
+  await allWorkers(() => ({ op: 'close', group: 'warm', forget: true }));
+  await sleep(500);
+  log(`warm-up: ${P.warmupEvents} events x ${P.warmupSubs} subscribers in ${Date.now() - t0} ms (${d.progress.delivered}/${d.expectedTotal})`);
+  return { ms: Date.now() - t0, delivered: d.progress.delivered, expected: d.expectedTotal };
+}
+
+/** One delivery measurement: subscribers already open in group; `send` produces the load. */
+async function deliveryRun(group, collections, nSubs, send) {
+  await allWorkers(() => ({ op: 'resetHist' }));
+  const sender = new Sender();
+  const a = sample();
+  await send(sender);
+  const sendEnd = nowUs();
+  const d = await drain(group, sender, subsPer(collections, nSubs));
+  const b = sample();
+  const c = await collect(group, sender.expected());
+  const endUs = Math.max(d.progress.lastNewUs, sendEnd);
+  const seconds = (endUs - a.us) / 1e6;
+  return {
+    subscribers: nSubs, collections: collections.length,
+    events: sender.acked + sender.failed, webhooks: sender.summary(),
+    sendSeconds: (sendEnd - a.us) / 1e6, seconds,
+    expectedDeliveries: d.expectedTotal, deliveries: c.delivered,
+    deliveriesPerSec: c.delivered / seconds, eventsPerSec: sender.acked / seconds,
+    lost: c.lost, duplicated: c.dups, outOfOrder: c.idsMsOnly ? c.oooMs : c.ooo, outOfOrderNumeric: c.ooo, extra: c.extra, foreign: c.foreign,
+    subsWithLoss: c.subsWithLoss, subsWithDups: c.subsWithDups, idsOrderedToMsOnly: c.idsMsOnly,
+    eventFrames: c.eventFrames, eventsPerFrame: c.eventFrames ? (c.delivered + c.dups) / c.eventFrames : null, bytes: c.bytes,
+    disconnects: c.disconnects, resumes: c.resumes, closeCodes: c.closeCodes, errors: c.errors,
+    setupRetries: c.setupRetries, neverSubscribed: c.neverSubscribed, oooSamples: c.oooSamples,
+    latencyMs: c.latencyMs, cpu: cpuDelta(a, b, c.delivered), workerCpuS: c.workerCpuS,
+  };
+}
+
+// ---------------------------------------------------------------- scenarios
+const run = {
+  async 'fanout-sat'() {
+    const colls = names('fan', P.collections);
+    const setup = await openSubs('main', P.subs, colls);
+    log(`${setup.ok} subscribers in ${setup.ms} ms; ${P.events} events, ${P.concurrency} senders`);
+    const r = await deliveryRun('main', colls, P.subs, (s) => s.saturate(colls, P.events, P.concurrency, P.capMs));
+    return { setup, ...r };
+  },
+
+  async 'fanout-rate'() {
+    const colls = names('rate', P.collections);
+    const setup = await openSubs('main', P.subs, colls);
+    log(`${setup.ok} subscribers in ${setup.ms} ms; ${P.rate} events/s for ${P.durationMs} ms`);
+    const r = await deliveryRun('main', colls, P.subs, (s) => s.rate(colls, P.rate, P.durationMs));
+    return { setup, ...r };
+  },
+
+  async 'many-collections'() {
+    const colls = names('many', P.collections);
+    const setup = await openSubs('main', P.subs, colls);
+    log(`${setup.ok} subscribers over ${colls.length} collections in ${setup.ms} ms; ${P.rate} events/s for ${P.durationMs} ms`);
+    const r = await deliveryRun('main', colls, P.subs, (s) => s.rate(colls, P.rate, P.durationMs));
+    return { setup, ...r };
+  },
+
+  async ingest() {
+    const coll = names('ingest', 1);
+    const s = new Sender();
+    const marks = [];              // [acked, us] at every window boundary
+    const a = sample();
+    marks.push([0, a.us]);
+    s.onAck = (acked) => { if (acked % P.window === 0) marks.push([acked, nowUs()]); };
+    await s.saturate(coll, P.events, P.concurrency, P.capMs);
+    const b = sample();
+    if (marks[marks.length - 1][0] !== s.acked) marks.push([s.acked, b.us]);
+    const windows = [];
+    for (let i = 1; i < marks.length; i++) {
+      windows.push({ upTo: marks[i][0], perSec: (marks[i][0] - marks[i - 1][0]) / ((marks[i][1] - marks[i - 1][1]) / 1e6) });
+    }
+    const seconds = (b.us - a.us) / 1e6;
+    const full = windows.filter((w, i) => i === 0 || w.upTo - windows[i - 1].upTo === P.window);
+    const first = full[0]; const lastW = full[full.length - 1];
+    log(`${s.acked} acked, ${s.failed} failed in ${seconds.toFixed(1)} s`);
+    return {
+      events: s.acked + s.failed, ...s.summary(), seconds, webhooksPerSec: s.acked / seconds,
+      windows, firstWindowPerSec: first && first.perSec, lastWindowPerSec: lastW && lastW.perSec,
+      lastWindowUpTo: lastW && lastW.upTo, lastOverFirst: first && lastW ? lastW.perSec / first.perSec : null,
+      cpu: cpuDelta(a, b, s.acked),
+    };
+  },
+
+  async memory() {
+    const colls = names('mem', P.collections);
+    await openSubs('warm', 100, colls);
+    await allWorkers(() => ({ op: 'close', group: 'warm', forget: true }));
+    await sleep(P.settleMs);
+    const fds0 = serverPid ? openFds(serverPid) : null;
+    const limit = serverPid ? nofileLimit(serverPid) : null;
+    const rss0 = serverPid ? rssKiB(serverPid) : null;
+    const steps = [];
+    let open = 0;
+    for (const want of String(P.conns).split(',').map(Number)) {
+      let n = want;
+      let note = null;
+      if (limit && fds0 != null && n + fds0 + 64 > limit.hard) {
+        n = limit.hard - fds0 - 64;
+        note = `requested ${want}, but the server's open-files limit is ${limit.hard} (hard, ${fds0} fds open before): measured at ${n}`;
+        log(note);
+      }
+      if (n <= open) continue;
+      const r = await openSubs('mem', n - open, colls, open);
+      open += r.ok;
+      await sleep(P.settleMs);
+      const pr = await progress('mem');
+      const rss = serverPid ? rssKiB(serverPid) : null;
+      const step = {
+        requested: want, connections: pr.subscribed, connectMs: r.ms, failed: r.failed, rssKiB: rss,
+        deltaKiB: rss - rss0, perConnKiB: (rss - rss0) / pr.subscribed, note,
+        fds: serverPid ? openFds(serverPid) : null,
+      };
+      if (steps.length) {
+        const p = steps[steps.length - 1];
+        step.marginalPerConnKiB = (rss - p.rssKiB) / (pr.subscribed - p.connections);
+      }
+      log(`${pr.subscribed} idle subscribed connections: RSS ${(rss / 1024).toFixed(1)} MiB, ${step.perConnKiB.toFixed(2)} KiB per connection`);
+      steps.push(step);
+    }
+    return { baselineRssKiB: rss0, baselineFds: fds0, nofile: limit, collections: colls.length, steps };
+  },
+
+  async reconnect() {
+    const colls = names('storm', P.collections);
+    const setup = await openSubs('storm', P.clients, colls);
+    const per = subsPer(colls, P.clients);
+    const s = new Sender();
+    await s.saturate(colls, P.pre, 1, 60000);               // everybody has a lastId
+    const d0 = await drain('storm', s, per);
+    log(`${setup.ok} clients subscribed; ${d0.progress.delivered}/${d0.expectedTotal} of the first ${P.pre} events`);
+    await allWorkers(() => ({ op: 'close', group: 'storm' }));
+    await s.saturate(colls, P.behind * colls.length, 8, 60000); // while everybody is away
+    const goal = P.pre + P.behind;
+    await allWorkers(() => ({ op: 'goal', group: 'storm', count: goal }));
+    await allWorkers(() => ({ op: 'resetHist' }));
+    const before = await progress('storm');
+    const a = sample();
+    const startUs = a.us;
+    const reconnecting = allWorkers(() => ({ op: 'reconnect', group: 'storm', concurrency: 0, timeoutMs: P.capMs }));
+    let pr;
+    let last = -1; let lastChange = Date.now();
+    for (;;) {
+      pr = await progress('storm');
+      if (pr.goalReached >= P.clients) break;
+      if (pr.delivered !== last) { last = pr.delivered; lastChange = Date.now(); }
+      if (Date.now() - lastChange > P.quietMs) { log(`storm: quiet at ${pr.goalReached}/${P.clients} caught up`); break; }
+      if ((nowUs() - startUs) / 1000 > P.capMs) { log(`storm: cap at ${pr.goalReached}/${P.clients} caught up`); break; }
+      await sleep(50);
+    }
+    const b = sample();
+    const rc = await reconnecting;
+    await sleep(1000);                                        // late duplicates still count
+    const c = await collect('storm', s.expected(), startUs);
+    const newDeliveries = pr.delivered - before.delivered;
+    log(`storm: ${c.goalReached}/${P.clients} caught up, slowest after ${c.goalMs.max} ms`);
+    return {
+      clients: P.clients, collections: colls.length, setup, webhooks: s.summary(), reconnected: rc.reduce((x, y) => x + y.ok, 0),
+      caughtUp: c.goalReached, allCaughtUpMs: c.goalReached === P.clients ? c.goalMs.max : null, catchUpMs: c.goalMs,
+      replayedDeliveries: newDeliveries, duplicatedInStorm: pr.dups - before.dups,
+      lost: c.lost, duplicated: c.dups, outOfOrder: c.idsMsOnly ? c.oooMs : c.ooo, outOfOrderNumeric: c.ooo, extra: c.extra, idsOrderedToMsOnly: c.idsMsOnly,
+      eventFrames: c.eventFrames, disconnects: c.disconnects, closeCodes: c.closeCodes, errors: c.errors,
+      setupRetries: c.setupRetries, neverSubscribed: c.neverSubscribed, oooSamples: c.oooSamples,
+      cpu: cpuDelta(a, b, newDeliveries),
+    };
+  },
+};
+
+// ---------------------------------------------------------------- main
+let shuttingDown = false;
+async function main() {
+  if (!run[scenario]) throw new Error(`unknown scenario ${scenario}`);
+  const t0 = Date.now();
+  await startWorkers(P.workers);
+  const warm = scenario === 'memory' ? null : await warmup();
+  const result = await run[scenario]();
+  const out = {
+    scenario, target, url, quick: opt.quick, params: P, startedAt: new Date(t0).toISOString(), wallSeconds: (Date.now() - t0) / 1000,
+    serverAlive: serverPid ? alive(serverPid) : null, serverRssKiB: serverPid ? rssKiB(serverPid) : null, warmup: warm, ...result,
+  };
+  if (serverPid && !out.serverAlive) log('the server process is gone!');
+  shuttingDown = true;
+  await allWorkers(() => ({ op: 'close', group: 'main', timeoutMs: 3000 })).catch(() => {});
+  await allWorkers(() => ({ op: 'exit' })).catch(() => {});
+  await http.close().catch(() => {});
+  const json = JSON.stringify(out, null, 1);
+  if (opt.out) writeFileSync(opt.out, json); else console.log(json);
+}
+
+main().then(() => process.exit(process.exitCode || 0), (err) => {
+  console.error(err);
+  shuttingDown = true;
+  for (const w of workers) w.kill();
+  process.exit(1);
+});
