@@ -2,6 +2,7 @@ package io.crowdwire.bus;
 
 import io.crowdwire.protocol.Frames;
 
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -13,6 +14,7 @@ public final class LiveBatch {
   private final Channel channel;
   private final List<LogEntry> entries;
   private volatile String frame;
+  private volatile byte[] frameUtf8;
 
   public LiveBatch(Channel channel, List<LogEntry> entries) {
     this.channel = channel;
@@ -37,6 +39,16 @@ public final class LiveBatch {
     if (encoded == null) {
       encoded = Frames.events(channel.collection(), entries);
       frame = encoded;
+    }
+    return encoded;
+  }
+
+  /** The same frame as UTF-8 bytes, shared read-only by every WebSocket write of this batch. */
+  public byte[] frameUtf8() {
+    byte[] encoded = frameUtf8;
+    if (encoded == null) {
+      encoded = frame().getBytes(StandardCharsets.UTF_8);
+      frameUtf8 = encoded;
     }
     return encoded;
   }

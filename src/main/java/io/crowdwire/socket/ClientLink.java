@@ -19,6 +19,11 @@ abstract class ClientLink {
 
   abstract void send(String frame);
 
+  /** Sends a frame shared with other clients, given also as UTF-8 bytes that must not be modified. */
+  void sendShared(String frame, byte[] utf8) {
+    send(frame);
+  }
+
   abstract void close(short code, String reason);
 
   /** A transport-level keep-alive; SockJS has heartbeats of its own and does nothing here. */

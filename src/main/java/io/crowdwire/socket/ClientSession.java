@@ -3,6 +3,7 @@ package io.crowdwire.socket;
 import io.crowdwire.auth.Principal;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.EventId;
+import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
@@ -201,16 +202,29 @@ final class ClientSession {
 
   /** A live frame: a client that has let the write queue fill up is not reading, and is let go. */
   void sendLive(String frame) {
+    if (keepsUp()) {
+      link.send(frame);
+    }
+  }
+
+  /** A whole live batch, whose frame is shared with every other subscriber of this instance. */
+  void sendLive(LiveBatch batch) {
+    if (keepsUp()) {
+      link.sendShared(batch.frame(), batch.frameUtf8());
+    }
+  }
+
+  private boolean keepsUp() {
     if (closed) {
-      return;
+      return false;
     }
     if (link.writeQueueFull()) {
       LOG.atInfo().addKeyValue("connectionId", connectionId).log("Closing slow consumer {}", link.remoteAddress());
       services.metrics().slowConsumer();
       close(CloseCodes.SLOW_CONSUMER, "slow consumer: write queue full");
-      return;
+      return false;
     }
-    link.send(frame);
+    return true;
   }
 
   /** Completes when the client has room for more; a replay waits on it between pages. */

@@ -128,8 +128,8 @@ public final class RealtimeEndpoint {
   }
 
   private void openWebSocket(ServerWebSocket socket, String database, Principal principal) {
-    ClientSession session = new ClientSession(services, new WebSocketLink(socket, config.limits().writeQueueBytes()),
-      database, principal);
+    WebSocketLink link = new WebSocketLink(socket, config.limits().writeQueueBytes(), config.limits().frameBytes());
+    ClientSession session = new ClientSession(services, link, database, principal);
     opened(session, webSockets);
     socket.textMessageHandler(session::onText);
     socket.binaryMessageHandler(data -> session.sendError(ErrorCode.INVALID_MESSAGE,

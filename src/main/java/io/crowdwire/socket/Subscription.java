@@ -102,7 +102,7 @@ final class Subscription {
     }
     if (batch.entries().get(0).id().isAfter(delivered)) {
       delivered = batch.last();
-      session.sendLive(batch.frame());
+      session.sendLive(batch);
       services.metrics().delivered(batch.entries().size());
     } else {
       deliver(batch.entries(), true);

@@ -223,6 +223,21 @@ abstract class RealtimeContract {
   }
 
   @Test
+  void aRecordLargerThanOneWebSocketFrameArrivesWholeLiveAndReplayed() {
+    String posts = fresh("posts");
+    WsClient live = client(instance());
+    live.subscribed(posts, null);
+    String text = "x".repeat(200_000);
+    HttpResponse<Buffer> response = Clients.webhook(instance().port(), posts, new JsonObject().put("id", "big").put("text", text));
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject received = live.events(1, WAIT).get(0);
+    assertThat(received.getJsonObject("data").getJsonObject("record").getString("text")).isEqualTo(text);
+    WsClient replayed = client(instance());
+    replayed.subscribe(posts, "0");
+    assertThat(replayed.events(1, WAIT).get(0).getJsonObject("data").getJsonObject("record").getString("text")).isEqualTo(text);
+  }
+
+  @Test
   void databasesAreSeparateChannels() {
     String posts = fresh("posts");
     WsClient inA = client(instance(), "a");
