@@ -28,14 +28,15 @@ function table(head, rows) {
 }
 
 /** A row per target plus a ratio row ours/seed over the numeric columns given by cols (value getters). */
-function section(sc, head, cols) {
-  const ts = targetsOf(sc);
-  if (!ts.length) return null;
-  const rows = ts.map((t) => [sc, t, ...cols.map((c) => c.fmt(c.get(results[sc][t])))]);
-  if (results[sc].ours && results[sc].seed) {
-    rows.push([sc, '**ours/seed**', ...cols.map((c) => (c.ratio === false ? '' : ratio(c.get(results[sc].ours), c.get(results[sc].seed))))]);
+function section(scs, head, cols) {
+  const rows = [];
+  for (const sc of [].concat(scs)) {
+    for (const t of targetsOf(sc)) rows.push([sc, t, ...cols.map((c) => c.fmt(c.get(results[sc][t])))]);
+    if (results[sc] && results[sc].ours && results[sc].seed) {
+      rows.push([sc, '**ours/seed**', ...cols.map((c) => (c.ratio === false ? '' : ratio(c.get(results[sc].ours), c.get(results[sc].seed))))]);
+    }
   }
-  return table(['scenario', 'target', ...head], rows);
+  return rows.length ? table(['scenario', 'target', ...head], rows) : null;
 }
 
 const f0 = (v) => num(v, 0); const f1 = (v) => num(v, 1); const f2 = (v) => num(v, 2); const f3 = (v) => num(v, 3);
@@ -43,12 +44,13 @@ const out = [];
 
 if (machine) {
   out.push(`Run ${machine.run} (${machine.quick ? 'quick' : 'full'}), commit ${machine.commit}${machine.srcDirty ? ' (src modified)' : ''}: `
-    + `${machine.nproc} cores (${machine.cpu}), ${num(machine.memTotalKiB / 1048576, 1)} GiB, ${machine.java}, node ${machine.node}, redis ${machine.redis}, open files ${machine.nofile}.`);
+    + `${machine.nproc} cores (${machine.cpu}), ${num(machine.memTotalKiB / 1048576, 1)} GiB, ${machine.java}, node ${machine.node}, redis ${machine.redis}, open files ${machine.nofile}; `
+    + `machine ${machine.loadBeforePct}% busy before the run.`);
   out.push('');
 }
 
-const delivery = ['fanout-sat', 'fanout-rate', 'many-collections'].map((sc) => section(sc,
-  ['subs × colls', 'events', 'deliveries/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'ooo', 'server CPU s/100k', 'Redis CPU s/100k', 'server+Redis s/100k', 'events/frame', 'gen CPU %'],
+const delivery = section(['fanout-sat', 'fanout-rate', 'many-collections'],
+  ['subs × colls', 'events', 'deliveries/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'ooo', 'server CPU s/100k', 'Redis CPU s/100k', 'server+Redis s/100k', 'events/frame', 'gen CPU %', 'other CPU %'],
   [
     { get: (r) => `${r.subscribers} × ${r.collections}`, fmt: String, ratio: false },
     { get: (r) => r.webhooks.acked, fmt: f0, ratio: false },
@@ -61,11 +63,9 @@ const delivery = ['fanout-sat', 'fanout-rate', 'many-collections'].map((sc) => s
     { get: (r) => r.cpu.serverPlusRedisPer100k, fmt: f3 },
     { get: (r) => r.eventsPerFrame, fmt: f1 },
     { get: (r) => r.cpu.genPct, fmt: f0, ratio: false },
-  ])).filter(Boolean);
-if (delivery.length) {
-  out.push('### Deliveries (latency: webhook sent → frame received)', '');
-  for (const t of delivery) out.push(t, '');
-}
+    { get: (r) => r.cpu.otherPct, fmt: f0, ratio: false },
+  ]);
+if (delivery) out.push('### Deliveries (latency: webhook sent → frame received)', '', delivery, '');
 
 const ingest = section('ingest',
   ['webhooks', 'webhooks/s', 'first window /s', 'last window /s', 'last window ends at', 'last/first', 'answer p50 ms', 'answer p99 ms', 'failed', 'server CPU s/100k', 'Redis CPU s/100k'],

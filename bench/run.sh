@@ -145,11 +145,15 @@ stop_target() {
   if [ "$name" = seed ]; then cp "${PEERS_HOME:-/tmp/peers-home}/seed-$target_port.log" "$out/logs/seed-$scenario.log" 2>/dev/null || true; fi
 }
 
+busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+b0=$(busy_jiffies); sleep 2; b1=$(busy_jiffies)
+idle_load=$(( (b1 - b0) / 2 ))   # percent of one core, over 2 s, before anything of ours runs
+if [ "$idle_load" -gt 20 ]; then log "warning: the machine is already ${idle_load}% busy (of $(( $(nproc) * 100 ))%) before the run: figures will be disturbed"; fi
 log "run $run_id: ${scenarios[*]} against ${target_list[*]}; $(nproc) cores; open files $nofile; results in bench/results/$run_id"
 {
   echo "{\"run\":\"$run_id\",\"quick\":$([ ${#quick[@]} -gt 0 ] && echo true || echo false),\"nproc\":$(nproc),"
   echo "\"memTotalKiB\":$(awk '/MemTotal/{print $2}' /proc/meminfo),\"cpu\":\"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)\","
-  echo "\"nofile\":$nofile,\"commit\":\"$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
+  echo "\"loadBeforePct\":$idle_load,\"nofile\":$nofile,\"commit\":\"$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
   echo "\"srcDirty\":$(cd "$root" && [ -n "$(git status --porcelain -- src pom.xml 2>/dev/null)" ] && echo true || echo false),"
   echo "\"java\":\"$(java -version 2>&1 | head -1 | tr -d '"')\",\"node\":\"$(node --version)\",\"redis\":\"$(redis-server --version | awk '{print $3}')\"}"
 } > "$out/machine.json"
