@@ -3,6 +3,7 @@
 # one after the other, on one throwaway Redis, then a table with the ratios ours/seed.
 #
 #   bench/run.sh [--quick] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
+#   bench/run.sh --url http://127.0.0.1:PORT [--pid PID] [--quick] [scenario ...]   # a service already running
 #
 # Scenarios: fanout-sat fanout-rate many-collections ingest memory reconnect (default: all).
 # Everything listens on loopback only; everything started here is stopped on exit.
@@ -16,6 +17,8 @@ all_scenarios=(fanout-sat fanout-rate many-collections ingest memory reconnect)
 quick=()
 targets=ours,seed
 build=auto
+ext_url=''
+ext_pid=''
 sets=()
 scenarios=()
 while [ $# -gt 0 ]; do
@@ -23,9 +26,11 @@ while [ $# -gt 0 ]; do
     --quick) quick=(--quick) ;;
     --targets) targets=$2; shift ;;
     --no-build) build=no ;;
+    --url) ext_url=$2; targets=url; shift ;;
+    --pid) ext_pid=$2; shift ;;
     --build) build=yes ;;
     --set) sets+=(--set "$2"); shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1") ;;
   esac
@@ -43,11 +48,12 @@ log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 command -v redis-server >/dev/null || { echo "redis-server is needed on the PATH" >&2; exit 1; }
 command -v node >/dev/null || { echo "node (20+) is needed on the PATH" >&2; exit 1; }
 jar="$root/target/crowdwire.jar"
+[ -n "$ext_url" ] && [ "$build" = auto ] && build=no
 if [ "$build" = yes ] || { [ "$build" = auto ] && { [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; }; }; then
   log "building the jar (mvn -q package -DskipTests)"
   (cd "$root" && mvn -q package -DskipTests)
 fi
-[ -f "$jar" ] || { echo "no $jar" >&2; exit 1; }
+[ -n "$ext_url" ] || [ -f "$jar" ] || { echo "no target/crowdwire.jar" >&2; exit 1; }
 if [ ! -d "$bench/node_modules/ws" ] || [ ! -d "$bench/node_modules/undici" ]; then
   log "installing the load generator's packages (npm ci)"
   (cd "$bench" && npm ci --no-audit --no-fund >/dev/null)
@@ -60,7 +66,7 @@ run_id=$(date +%Y%m%d-%H%M%S)${quick:+-quick}
 out="$bench/results/$run_id"
 mkdir -p "$out/logs"
 # run a copy of the jar: a rebuild in the work tree during the run must not pull classes from under the JVM
-cp "$jar" "$out/crowdwire.jar"
+[ -n "$ext_url" ] || cp "$jar" "$out/crowdwire.jar"
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
@@ -133,14 +139,20 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
     seed)
       target_pid=$(JWT_SECRET=bench-secret "$shared/peers/run-seed.sh" "$target_port" "$redis_url")
       ;;
+    url)             # started by someone else: not ours to stop; CPU and RSS only with --pid
+      target_url=$ext_url; target_pid=$ext_pid
+      return 0
+      ;;
     *) echo "unknown target $name (ours, seed)" >&2; exit 2 ;;
   esac
+  target_url=http://127.0.0.1:$target_port
   pids+=("$target_pid")
   wait_ready "$target_port" "$target_pid" || { log "$name did not become ready; see $out/logs"; return 1; }
 }
 
 stop_target() {
   local name=$1 scenario=$2
+  [ "$name" = url ] && return 0
   stop_pid "$target_pid"
   if [ "$name" = seed ]; then cp "${PEERS_HOME:-/tmp/peers-home}/seed-$target_port.log" "$out/logs/seed-$scenario.log" 2>/dev/null || true; fi
 }
@@ -165,13 +177,16 @@ for scenario in "${scenarios[@]}"; do
     redis-cli -p "$redis_port" config resetstat >/dev/null
     log "== $scenario: $name"
     if ! start_target "$name" "$scenario"; then failed=1; stop_target "$name" "$scenario"; continue; fi
-    node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "http://127.0.0.1:$target_port" \
-      --pid "$target_pid" --redis-pid "$redis_pid" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
+    proc_args=()
+    [ -n "$target_pid" ] && proc_args+=(--pid "$target_pid")
+    [ "$name" != url ] && proc_args+=(--redis-pid "$redis_pid")
+    node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "$target_url" \
+      "${proc_args[@]}" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
     node_pid=$!
     wait "$node_pid" || { failed=1; log "$scenario against $name failed"; }
     node_pid=''
     redis-cli -p "$redis_port" info commandstats > "$out/logs/redis-commandstats-$scenario-$name.txt" 2>&1 || true
-    proc_alive "$target_pid" || { failed=1; log "$name is no longer running after $scenario (see $out/logs)"; }
+    [ -z "$target_pid" ] || proc_alive "$target_pid" || { failed=1; log "$name is no longer running after $scenario (see $out/logs)"; }
     stop_target "$name" "$scenario"
   done
 done

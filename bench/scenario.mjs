@@ -42,6 +42,11 @@ const redisPid = opt['redis-pid'] ? Number(opt['redis-pid']) : null;
 const P = paramsFor(scenario, opt.quick, sets);
 const nonce = Date.now().toString(36);
 const base = new URL(url);
+// load only ever goes to this machine
+if (!/^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/.test(base.hostname)) {
+  console.error(`refusing ${url}: the benchmark only targets loopback addresses (127.0.0.0/8, localhost, [::1])`);
+  process.exit(2);
+}
 const wsBase = `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}/api/realtime?db=postgres&auth=`;
 
 // ---------------------------------------------------------------- measurements
