@@ -26,11 +26,21 @@ local function trim(key, max_length, retention_ms, last_id)
     local head = redis.call('XRANGE', key, '-', '+', 'COUNT', excess)
     cut = head[#head][1]
   end
+  -- Old entries are read forward from the head: a backward read from the horizon would walk every young
+  -- entry first, which is most of the stream, on every append.
   local horizon = now_ms() - retention_ms
   if horizon > 0 then
-    local old = redis.call('XREVRANGE', key, '(' .. horizon .. '-0', '-', 'COUNT', 1)
-    if #old > 0 and (cut == nil or newer(old[1][1], cut)) then
-      cut = old[1][1]
+    local bound = '(' .. horizon .. '-0'
+    local old = redis.call('XRANGE', key, '-', bound, 'COUNT', 100)
+    while #old > 0 do
+      local last = old[#old][1]
+      if cut == nil or newer(last, cut) then
+        cut = last
+      end
+      if #old < 100 then
+        break
+      end
+      old = redis.call('XRANGE', key, '(' .. last, bound, 'COUNT', 100)
     end
   end
   if cut then

@@ -37,7 +37,7 @@ public final class RedisEventLog implements EventLog {
     this.config = config;
     CrowdwireConfig.Redis redis = config.redis();
     this.commands = Redis.createClient(vertx, options(redis).setMaxPoolSize(redis.poolSize())
-      .setMaxPoolWaiting(redis.poolSize() * 64));
+      .setMaxPoolWaiting(redis.maxWaiting()));
     Redis subscriber = Redis.createClient(vertx, options(redis).setMaxPoolSize(1));
     this.feed = new RedisLiveFeed(vertx, subscriber, this::read, sink,
       new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics);

@@ -14,6 +14,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +52,8 @@ final class RedisLiveFeed {
   private RedisConnection connection;
   /** Bumped on every lost connection, so a heal begun on an older connection cannot declare a feed live. */
   private long epoch;
-  private boolean pingInFlight;
+  /** When the connection last delivered anything (a message, a confirmation, a pong). */
+  private long lastHeard;
   private long pingTimer = -1;
   private boolean closed;
   /** Whether a connection was ever made, so that only later ones count as reconnects. */
@@ -141,6 +143,7 @@ final class RedisLiveFeed {
         return;
       }
       connection = conn;
+      lastHeard = System.currentTimeMillis();
       conn.handler(this::onPush);
       conn.exceptionHandler(failure -> lost(conn, failure));
       conn.endHandler(ignored -> lost(conn, null));
@@ -166,7 +169,6 @@ final class RedisLiveFeed {
     }
     connection = null;
     epoch++;
-    pingInFlight = false;
     conn.close();
     staleConfirmations.clear();
     for (Feed feed : feeds.values()) {
@@ -177,23 +179,27 @@ final class RedisLiveFeed {
     retryLater(cause);
   }
 
-  /** A connection that stops answering without closing would otherwise look healthy forever. */
+  /**
+   * A connection that stops answering without closing would otherwise look healthy forever. Anything it
+   * delivers counts as an answer: in subscribed mode a pong may come back as a reply or as a push.
+   */
   private void ping() {
     RedisConnection conn = connection;
     if (conn == null) {
       return;
     }
-    if (pingInFlight) {
-      LOG.warn("Redis live feed did not answer a ping in {} ms; reconnecting", PING_INTERVAL_MS);
+    if (System.currentTimeMillis() - lastHeard > 2 * PING_INTERVAL_MS) {
+      LOG.warn("Redis live feed silent for {} ms; reconnecting", 2 * PING_INTERVAL_MS);
       lost(conn, null);
       return;
     }
-    pingInFlight = true;
-    conn.send(Request.cmd(Command.PING)).onComplete(result -> {
-      if (connection == conn) {
-        pingInFlight = false;
-      }
-    });
+    conn.send(Request.cmd(Command.PING)).onSuccess(pong -> heard(conn));
+  }
+
+  private void heard(RedisConnection conn) {
+    if (connection == conn) {
+      lastHeard = System.currentTimeMillis();
+    }
   }
 
   private Future<Void> subscribe(List<Feed> batch) {
@@ -265,7 +271,9 @@ final class RedisLiveFeed {
   }
 
   private void onPush(Response push) {
-    if (push == null || push.size() < 2) {
+    lastHeard = System.currentTimeMillis();
+    // Pushes are arrays (PUSH in RESP3, MULTI in RESP2); anything else here is a stray reply such as a pong.
+    if (push == null || (push.type() != ResponseType.PUSH && push.type() != ResponseType.MULTI) || push.size() < 2) {
       return;
     }
     String kind = push.get(0).toString();

@@ -119,6 +119,7 @@ public final class ConfigLoader {
     table.put("MANAGEMENT_PORT", "server.managementPort");
     table.put("EVENT_LOOPS", "server.eventLoops");
     table.put("REDIS_POOL_SIZE", "redis.poolSize");
+    table.put("REDIS_MAX_WAITING", "redis.maxWaiting");
     table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");
     table.put("REDIS_RECONNECT_MAX_MS", "redis.reconnectMaxMs");
     table.put("REDIS_REQUEST_TIMEOUT_MS", "redis.requestTimeoutMs");

@@ -15,7 +15,8 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   public record Server(String host, int port, int managementPort, int eventLoops) {
   }
 
-  public record Redis(String url, int poolSize, long reconnectMinMs, long reconnectMaxMs, long requestTimeoutMs) {
+  public record Redis(String url, int poolSize, int maxWaiting, long reconnectMinMs, long reconnectMaxMs,
+                      long requestTimeoutMs) {
     public boolean embedded() {
       return url == null || url.isBlank();
     }

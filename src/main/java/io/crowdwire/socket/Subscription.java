@@ -81,7 +81,8 @@ final class Subscription {
     cancelled = true;
     services.subscribers().remove(this);
     services.state().subscriptionEnded();
-    if (watching) {
+    // While the instance shuts down the bridge may be gone already; its watches go with it.
+    if (watching && !services.state().draining()) {
       services.log().unwatch(channel);
     }
   }

@@ -61,10 +61,12 @@ public final class WebhookHandler implements Handler<RoutingContext> {
         return new Append(event.channel(), event.data(), deliveryId(request));
       })
       .compose(log::append)
-      .onSuccess(appended -> ctx.response()
-        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(new JsonObject().put("success", true).put("id", appended.id().toString()).encode()))
-      .onSuccess(ignored -> LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook stored"))
+      .onSuccess(appended -> {
+        LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook stored as {}", appended.id());
+        ctx.response()
+          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+          .end(new JsonObject().put("success", true).put("id", appended.id().toString()).encode());
+      })
       .onFailure(failure -> reject(ctx, requestId, failure));
   }
 

@@ -457,8 +457,9 @@ class SocketProtocolTest {
     String start = subscribe(posts).encode();
     Clients.await(offender.writeFrame(WebSocketFrame.textFrame(start.substring(0, start.length() - 1)
       + ",\"pad\":\"" + part, false)));
-    Clients.await(offender.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(part), false)));
-    Clients.await(offender.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(part + "\"}"), true)));
+    // Not awaited: the server may close as soon as the second frame overflows the message limit.
+    offender.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(part), false));
+    offender.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(part + "\"}"), true));
     Short code;
     try {
       code = closed.future().await(5, TimeUnit.SECONDS);

@@ -21,6 +21,6 @@ public final class TestConfig {
   public static CrowdwireConfig redis(String url) {
     CrowdwireConfig base = embedded();
     CrowdwireConfig.Redis redis = base.redis();
-    return base.withRedis(new CrowdwireConfig.Redis(url, redis.poolSize(), 50, 500, 2000));
+    return base.withRedis(new CrowdwireConfig.Redis(url, redis.poolSize(), redis.maxWaiting(), 50, 500, 2000));
   }
 }

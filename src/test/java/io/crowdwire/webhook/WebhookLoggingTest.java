@@ -48,8 +48,13 @@ class WebhookLoggingTest {
       String generated = stored.getHeader("X-Request-Id");
       assertThat(generated).as("an unsafe request id is replaced").matches("[0-9a-f-]{36}");
 
-      assertThat(captured.list).extracting(event -> requestId(event)).contains("req-42", generated);
-      for (ILoggingEvent event : captured.list) {
+      List<ILoggingEvent> events;
+      synchronized (captured) {
+        // The appender appends under its own lock, on the event loop: taking it makes those writes visible here.
+        events = List.copyOf(captured.list);
+      }
+      assertThat(events).extracting(event -> requestId(event)).contains("req-42", generated);
+      for (ILoggingEvent event : events) {
         assertThat(requestId(event)).as(event.getFormattedMessage()).isNotNull();
         assertThat(event.getFormattedMessage()).doesNotContain(forged).doesNotContain(valid).doesNotContain("forged line");
       }
