@@ -200,18 +200,22 @@ final class ClientSession {
     }
   }
 
-  /** A live frame: a client that has let the write queue fill up is not reading, and is let go. */
-  void sendLive(String frame) {
-    if (keepsUp()) {
-      link.send(frame);
+  /** A live frame: a client that has let the write queue fill up is not reading, and is let go. Says if it was sent. */
+  boolean sendLive(String frame) {
+    if (!keepsUp()) {
+      return false;
     }
+    link.send(frame);
+    return true;
   }
 
-  /** A whole live batch, whose frame is shared with every other subscriber of this instance. */
-  void sendLive(LiveBatch batch) {
-    if (keepsUp()) {
-      link.sendShared(batch.frame(), batch.frameUtf8());
+  /** A whole live batch, whose frame is shared with every other subscriber of this instance. Says if it was sent. */
+  boolean sendLive(LiveBatch batch) {
+    if (!keepsUp()) {
+      return false;
     }
+    link.sendShared(batch.frame(), batch.frameUtf8());
+    return true;
   }
 
   private boolean keepsUp() {

@@ -103,8 +103,9 @@ final class Subscription {
     }
     if (batch.entries().get(0).id().isAfter(delivered)) {
       delivered = batch.last();
-      session.sendLive(batch);
-      services.metrics().delivered(batch.entries().size());
+      if (session.sendLive(batch)) {
+        services.metrics().delivered(batch.entries().size());
+      }
     } else {
       deliver(batch.entries(), true);
     }
@@ -157,8 +158,9 @@ final class Subscription {
     if (!fresh.isEmpty()) {
       String frame = Frames.events(channel.collection(), fresh);
       if (isLive) {
-        session.sendLive(frame);
-        services.metrics().delivered(fresh.size());
+        if (session.sendLive(frame)) {
+          services.metrics().delivered(fresh.size());
+        }
       } else {
         session.send(frame);
         services.metrics().replayed(fresh.size());
