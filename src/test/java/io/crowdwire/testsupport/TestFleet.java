@@ -12,10 +12,25 @@ public final class TestFleet implements AutoCloseable {
   private final List<Crowdwire> started = new ArrayList<>();
   private final List<WsClient> sockets = new ArrayList<>();
 
-  /** Starts an instance, waits until it is up, and remembers it. */
+  /**
+   * Starts an instance, waits until it is ready (with Redis, the live feed connects after deployment, and
+   * upgrades get 503 until it has), and remembers it.
+   */
   public Crowdwire start(CrowdwireConfig config) {
     Crowdwire crowdwire = Clients.await(Crowdwire.start(config));
     started.add(crowdwire);
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!crowdwire.state().ready()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("instance not ready within 10 s");
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
     return crowdwire;
   }
 
