@@ -21,7 +21,7 @@ public final class Crowdwire {
   public static Future<Crowdwire> start(CrowdwireConfig config) {
     InstanceState state = new InstanceState();
     Metrics metrics = new Metrics(state);
-    Vertx vertx = metrics.vertxBuilder(new VertxOptions().setEventLoopPoolSize(config.eventLoops())).build();
+    Vertx vertx = metrics.vertxBuilder(CrowdwireVerticle.vertxOptions(config, new VertxOptions())).build();
     return vertx.deployVerticle(new CrowdwireVerticle(config, state, metrics))
       .map(ignored -> new Crowdwire(vertx, state))
       .recover(failure -> vertx.close().compose(ignored -> Future.failedFuture(failure)));

@@ -10,6 +10,7 @@ import io.crowdwire.metrics.Metrics;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +31,11 @@ public final class CrowdwireVerticle extends VerticleBase {
     this.metrics = metrics;
   }
 
+  /** What the service needs of Vert.x itself: its event loops, and the native transport where there is one. */
+  public static VertxOptions vertxOptions(CrowdwireConfig config, VertxOptions options) {
+    return options.setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true);
+  }
+
   @Override
   public Future<?> start() {
     LocalCodec.registerAll(vertx);
@@ -41,9 +47,10 @@ public final class CrowdwireVerticle extends VerticleBase {
         new DeploymentOptions().setInstances(edges)))
       .onSuccess(ignored -> {
         state.markDeployed();
-        LOG.info("Crowdwire listening on {}:{} (management {}) with {} edge verticle(s), {} event store",
+        LOG.info("Crowdwire listening on {}:{} (management {}) with {} edge verticle(s), {} event store, {} transport",
           config.server().host(), state.port(), state.managementPort(), edges,
-          config.redis().embedded() ? "embedded (in-process)" : "Redis");
+          config.redis().embedded() ? "embedded (in-process)" : "Redis",
+          vertx.isNativeTransportEnabled() ? "native" : "JDK NIO");
       });
   }
 

@@ -40,7 +40,7 @@ public final class Main {
     new VertxApplication(args, new VertxApplicationHooks() {
       @Override
       public VertxBuilder createVertxBuilder(VertxOptions options) {
-        return metrics.vertxBuilder(options);
+        return metrics.vertxBuilder(CrowdwireVerticle.vertxOptions(config, options));
       }
 
       @Override

@@ -38,7 +38,8 @@ public final class BridgeVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     EventBus bus = vertx.eventBus();
-    LiveCoalescer live = new LiveCoalescer(context, batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
+    LiveCoalescer live = new LiveCoalescer(vertx, context, config.socket().liveBatchMs(),
+      config.limits().replayPageSize(), batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
     log = config.redis().embedded()
       ? new MemoryEventLog(config.events(), live, System::currentTimeMillis)
       : new RedisEventLog(vertx, config, live, metrics);

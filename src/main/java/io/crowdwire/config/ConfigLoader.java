@@ -140,6 +140,7 @@ public final class ConfigLoader {
     table.put("PING_INTERVAL_MS", "socket.pingIntervalMs");
     table.put("IDLE_TIMEOUT_MS", "socket.idleTimeoutMs");
     table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");
+    table.put("LIVE_BATCH_MS", "socket.liveBatchMs");
     return Collections.unmodifiableMap(table);
   }
 }
