@@ -11,17 +11,31 @@ import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Verifies and mints the HS256 JWTs VSKI uses for users and webhooks, with the shared {@code JWT_SECRET}.
- * Verification is CPU only (an HMAC), so it runs on the caller's event loop.
+ * Verification is CPU only (an HMAC), so it runs on the caller's event loop. A VSKI master signs every webhook
+ * with the same token and a client reconnects with the one it had, so the last tokens verified are remembered
+ * until they expire: one instance per event loop, never shared between threads.
  */
 public final class TokenService {
 
   private static final int LEEWAY_SECONDS = 30;
+  private static final int REMEMBERED_TOKENS = 1024;
 
   private final JWTAuth jwt;
+  private final Map<String, Verified> recent = new LinkedHashMap<>(64, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Verified> eldest) {
+      return size() > REMEMBERED_TOKENS;
+    }
+  };
+
+  private record Verified(Principal principal, long validUntilMs) {
+  }
 
   public TokenService(Vertx vertx, CrowdwireConfig.Auth auth) {
     this.jwt = JWTAuth.create(vertx, new JWTAuthOptions()
@@ -34,9 +48,25 @@ public final class TokenService {
     if (token == null || token.isBlank()) {
       return Future.failedFuture(new InvalidTokenException("missing token"));
     }
+    Verified known = recent.get(token);
+    if (known != null && System.currentTimeMillis() < known.validUntilMs()) {
+      return Future.succeededFuture(known.principal());
+    }
     return jwt.authenticate(new TokenCredentials(token))
       .recover(failure -> Future.failedFuture(new InvalidTokenException("invalid token: " + failure.getMessage())))
-      .map(user -> Principal.fromClaims(user.principal()));
+      .map(user -> {
+        Principal principal = Principal.fromClaims(user.principal());
+        remember(token, principal);
+        return principal;
+      });
+  }
+
+  /** Only a token that expires is remembered, and only until then (with the same leeway as verification). */
+  private void remember(String token, Principal principal) {
+    Object exp = principal.claims().getValue("exp");
+    if (exp instanceof Number seconds) {
+      recent.put(token, new Verified(principal, (seconds.longValue() + LEEWAY_SECONDS) * 1000));
+    }
   }
 
   public String mint(String subject, List<String> roles, String email, int expiresInSeconds) {

@@ -33,10 +33,14 @@ public final class Tokens {
   }
 
   public static String expired() {
-    long past = System.currentTimeMillis() / 1000 - 3600;
+    return expiringAt(System.currentTimeMillis() / 1000 - 3600);
+  }
+
+  /** A webhook token whose {@code exp} claim is this epoch second. */
+  public static String expiringAt(long epochSeconds) {
     return JWTAuth.create(VERTX, options(TestConfig.SECRET)).generateToken(new JsonObject()
-      .put("sub", "late").put("roles", new JsonArray().add("webhook")).put("iat", past - 60).put("exp", past),
-      new JWTOptions().setNoTimestamp(true));
+      .put("sub", "late").put("roles", new JsonArray().add("webhook")).put("iat", epochSeconds - 60)
+      .put("exp", epochSeconds), new JWTOptions().setNoTimestamp(true));
   }
 
   private static TokenService service(String secret) {
