@@ -37,7 +37,7 @@ const QUICK = {
 const COMMON_FULL = {
   workers: 2,               // subscriber worker processes
   connectConcurrency: 200,  // connection attempts in flight per worker while setting up
-  warmupSubs: 100, warmupEvents: 2000, warmupConcurrency: 8,
+  warmupSubs: 100, warmupEvents: 20000, warmupConcurrency: 8,   // JIT-compiled targets (JVM, V8) need it
   quietMs: 5000,            // delivery phase ends when nothing new arrived for this long...
   drainCapMs: 120000,       // ...or after this long past the last send
   client: 'raw',            // raw: lib/rawws.mjs (lean); ws: the ws package (to cross-check the raw client)
@@ -46,7 +46,7 @@ const COMMON_FULL = {
   localAddrs: 8,            // spread client sockets over 127.0.0.2..: 8 x 28k ephemeral ports
   recordBytes: 200,         // approximate size of each webhook's record
 };
-const COMMON_QUICK = { warmupEvents: 500, quietMs: 3000, drainCapMs: 60000 };
+const COMMON_QUICK = { warmupEvents: 5000, quietMs: 3000, drainCapMs: 60000 };
 
 function coerce(v) {
   if (v === 'true') return true;
