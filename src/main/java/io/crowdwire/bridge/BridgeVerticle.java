@@ -44,11 +44,12 @@ public final class BridgeVerticle extends VerticleBase {
       ? new MemoryEventLog(config.events(), live, System::currentTimeMillis)
       : new RedisEventLog(vertx, config, live, metrics);
     watches = new ChannelWatches(log);
+    SharedReads reads = new SharedReads(log::read);
     state.backend(log::available, watches::size);
 
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
       .onSuccess(appended -> metrics.appended(appended.duplicate()))));
-    bus.<Read>localConsumer(Addresses.READ, message -> reply(message, log.read(message.body())));
+    bus.<Read>localConsumer(Addresses.READ, message -> reply(message, reads.read(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
     bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
     return log.start();
