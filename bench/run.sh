@@ -58,6 +58,8 @@ if [ ! -d "$bench/node_modules/ws" ] || [ ! -d "$bench/node_modules/undici" ]; t
   log "installing the load generator's packages (npm ci)"
   (cd "$bench" && npm ci --no-audit --no-fund >/dev/null)
 fi
+# ours runs with the production JVM flags of conf/jvm.options, unless BENCH_JAVA_OPTS is set (even to nothing)
+java_opts=${BENCH_JAVA_OPTS-$(grep -v '^#' "$root/conf/jvm.options" | tr '\n' ' ')}
 # 20,000 connections need more than the usual 1024 open files, in the servers and in the workers
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 nofile=$(ulimit -n)
@@ -133,7 +135,7 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
   case "$name" in
     ours)
       (cd "$root" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
-        exec java ${BENCH_JAVA_OPTS:-} -jar "$out/crowdwire.jar" > "$out/logs/ours-$scenario.log" 2>&1) &
+        exec java $java_opts -jar "$out/crowdwire.jar" > "$out/logs/ours-$scenario.log" 2>&1) &
       target_pid=$!
       ;;
     seed)
@@ -165,6 +167,7 @@ log "run $run_id: ${scenarios[*]} against ${target_list[*]}; $(nproc) cores; ope
 {
   echo "{\"run\":\"$run_id\",\"quick\":$([ ${#quick[@]} -gt 0 ] && echo true || echo false),\"nproc\":$(nproc),"
   echo "\"memTotalKiB\":$(awk '/MemTotal/{print $2}' /proc/meminfo),\"cpu\":\"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)\","
+  echo "\"javaOpts\":\"$java_opts\","
   echo "\"loadBeforePct\":$idle_load,\"nofile\":$nofile,\"commit\":\"$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
   echo "\"srcDirty\":$(cd "$root" && [ -n "$(git status --porcelain -- src pom.xml 2>/dev/null)" ] && echo true || echo false),"
   echo "\"java\":\"$(java -version 2>&1 | head -1 | tr -d '"')\",\"node\":\"$(node --version)\",\"redis\":\"$(redis-server --version | awk '{print $3}')\"}"

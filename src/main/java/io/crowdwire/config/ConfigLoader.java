@@ -141,6 +141,7 @@ public final class ConfigLoader {
     table.put("IDLE_TIMEOUT_MS", "socket.idleTimeoutMs");
     table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");
     table.put("LIVE_BATCH_MS", "socket.liveBatchMs");
+    table.put("WEBSOCKET_COMPRESSION", "socket.compression");
     return Collections.unmodifiableMap(table);
   }
 }

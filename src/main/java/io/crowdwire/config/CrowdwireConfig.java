@@ -40,7 +40,8 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
                        int replayBufferEvents, int writeQueueBytes) {
   }
 
-  public record Socket(long pingIntervalMs, long idleTimeoutMs, long sockJsHeartbeatMs, long liveBatchMs) {
+  public record Socket(long pingIntervalMs, long idleTimeoutMs, long sockJsHeartbeatMs, long liveBatchMs,
+                       boolean compression) {
   }
 
   public int eventLoops() {

@@ -481,7 +481,7 @@ class SocketProtocolTest {
     CrowdwireConfig base = TestConfig.embedded();
     CrowdwireConfig.Socket s = base.socket();
     Crowdwire idle = fleet.start(base.withSocket(new CrowdwireConfig.Socket(PING_INTERVAL_MS, IDLE_TIMEOUT_MS,
-      s.sockJsHeartbeatMs(), s.liveBatchMs())));
+      s.sockJsHeartbeatMs(), s.liveBatchMs(), s.compression())));
     String posts = fresh("idle");
     WsClient ponging = client(idle);
     ponging.subscribed(posts, null);
