@@ -28,7 +28,6 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -48,15 +47,19 @@ public final class RealtimeEndpoint {
   private final Vertx vertx;
   private final CrowdwireConfig config;
   private final SocketServices services;
-  private final Set<ClientSession> webSockets = new HashSet<>();
+  private final KeepAlive<ClientSession> webSockets;
   private final Set<ClientSession> sockJsSessions = new HashSet<>();
-  private long heartbeatTimer = -1;
+  private long keepAliveTimer = -1;
 
   public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
                           Metrics metrics) {
     this.vertx = vertx;
     this.config = config;
     this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics);
+    // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
+    this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
+      System::currentTimeMillis, ClientSession::lastSeen, session -> session.link().ping(),
+      session -> session.close(CloseCodes.IDLE_TIMEOUT, "idle timeout"));
   }
 
   public void mount(Router router) {
@@ -74,7 +77,7 @@ public final class RealtimeEndpoint {
     // XHR transports POST their messages; a JSON-escaped batch may be twice the size of what it carries.
     router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(2L * config.limits().frameBytes() + 1024));
     router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
-    heartbeatTimer = vertx.setPeriodic(config.socket().pingIntervalMs(), id -> heartbeat());
+    keepAliveTimer = vertx.setPeriodic(webSockets.tickMs(), id -> webSockets.tick());
   }
 
   public void onLive(LiveBatch batch) {
@@ -85,8 +88,8 @@ public final class RealtimeEndpoint {
 
   /** Closes every connection, e.g. with "going away" on shutdown so clients resume elsewhere. */
   public void closeAll(short code, String reason) {
-    vertx.cancelTimer(heartbeatTimer);
-    List<ClientSession> all = new ArrayList<>(webSockets);
+    vertx.cancelTimer(keepAliveTimer);
+    List<ClientSession> all = webSockets.all();
     all.addAll(sockJsSessions);
     all.forEach(session -> session.close(code, reason));
   }
@@ -130,7 +133,8 @@ public final class RealtimeEndpoint {
   private void openWebSocket(ServerWebSocket socket, String database, Principal principal) {
     WebSocketLink link = new WebSocketLink(socket, config.limits().writeQueueBytes(), config.limits().frameBytes());
     ClientSession session = new ClientSession(services, link, database, principal);
-    opened(session, webSockets);
+    webSockets.add(session);
+    opened(session);
     socket.textMessageHandler(session::onText);
     socket.binaryMessageHandler(data -> session.sendError(ErrorCode.INVALID_MESSAGE,
       "binary frames are not supported: send JSON text", null));
@@ -142,7 +146,7 @@ public final class RealtimeEndpoint {
         LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("WebSocket error: {}", failure.getMessage());
       }
     });
-    socket.closeHandler(ignored -> closed(session, webSockets));
+    socket.closeHandler(ignored -> closed(session, webSockets.remove(session)));
   }
 
   /**
@@ -176,7 +180,8 @@ public final class RealtimeEndpoint {
         return;
       }
       ClientSession session = new ClientSession(services, link, database, result.result());
-      opened(session, sockJsSessions);
+      sockJsSessions.add(session);
+      opened(session);
       int frameLimit = config.limits().frameBytes();
       socket.handler(data -> {
         if (data.length() > frameLimit) {
@@ -186,7 +191,7 @@ public final class RealtimeEndpoint {
           session.onText(data.toString());
         }
       });
-      socket.closeHandler(ignored -> closed(session, sockJsSessions));
+      socket.closeHandler(ignored -> closed(session, sockJsSessions.remove(session)));
       socket.resume();
       if (!session.authenticated()) {
         vertx.setTimer(config.auth().sockJsAuthTimeoutMs(), id -> {
@@ -204,29 +209,16 @@ public final class RealtimeEndpoint {
     return values == null || values.isEmpty() || values.get(0).isEmpty() ? fallback : values.get(0);
   }
 
-  private void opened(ClientSession session, Set<ClientSession> sessions) {
-    sessions.add(session);
+  private void opened(ClientSession session) {
     services.state().connectionOpened();
     LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("Connection opened from {}", session.link().remoteAddress());
   }
 
-  private void closed(ClientSession session, Set<ClientSession> sessions) {
-    if (sessions.remove(session)) {
+  private void closed(ClientSession session, boolean wasOpen) {
+    if (wasOpen) {
       services.state().connectionClosed();
       LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("Connection closed");
     }
     session.onClosed();
-  }
-
-  /** Pings every WebSocket and closes those silent past the idle timeout (SockJS has heartbeats of its own). */
-  private void heartbeat() {
-    long silentSince = System.currentTimeMillis() - config.socket().idleTimeoutMs();
-    for (ClientSession session : new ArrayList<>(webSockets)) {
-      if (session.lastSeen() < silentSince) {
-        session.close(CloseCodes.IDLE_TIMEOUT, "idle timeout");
-      } else {
-        session.link().ping();
-      }
-    }
   }
 }
