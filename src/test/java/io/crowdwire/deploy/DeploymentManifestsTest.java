@@ -1,0 +1,216 @@
+package io.crowdwire.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.crowdwire.Crowdwire;
+import io.crowdwire.config.ConfigLoader;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * No Kubernetes or Docker engine runs here, so the deployment files are checked against what the application
+ * really serves and reads: every manifest parses, ports and probe paths are the ones a running instance
+ * answers on, every environment variable is one the configuration knows, the ConfigMap's file loads as a
+ * configuration, and the selectors and references between the objects meet.
+ */
+class DeploymentManifestsTest {
+
+  private static final Path BASE = Path.of("k8s/base");
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** Read by logback and the config loader itself rather than through the environment table. */
+  private static final Set<String> OTHER_VARIABLES = Set.of("CROWDWIRE_CONFIG", "LOG_FORMAT", "LOG_LEVEL");
+  private static final CrowdwireConfig DEFAULTS = ConfigLoader.load(null, Map.of());
+
+  private static final TestFleet FLEET = new TestFleet();
+  private static Crowdwire running;
+
+  @BeforeAll
+  static void start() {
+    running = FLEET.start(TestConfig.embedded());
+  }
+
+  @AfterAll
+  static void stop() {
+    FLEET.close();
+  }
+
+  private static List<JsonNode> documents(Path file) throws IOException {
+    List<JsonNode> documents = new ArrayList<>();
+    YAML.readerFor(JsonNode.class).<JsonNode>readValues(Files.readString(file)).forEachRemaining(node -> {
+      if (node != null && !node.isNull()) {
+        documents.add(node);
+      }
+    });
+    return documents;
+  }
+
+  private static List<JsonNode> manifests() throws IOException {
+    List<JsonNode> all = new ArrayList<>();
+    for (JsonNode resource : documents(BASE.resolve("kustomization.yaml")).get(0).get("resources")) {
+      all.addAll(documents(BASE.resolve(resource.asText())));
+    }
+    return all;
+  }
+
+  private static JsonNode one(String kind, String name) throws IOException {
+    return manifests().stream()
+      .filter(m -> m.path("kind").asText().equals(kind) && m.path("metadata").path("name").asText().equals(name))
+      .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+  }
+
+  private static JsonNode container() throws IOException {
+    return one("Deployment", "crowdwire").at("/spec/template/spec/containers/0");
+  }
+
+  private static int containerPort(String name) throws IOException {
+    for (JsonNode port : container().get("ports")) {
+      if (port.get("name").asText().equals(name)) {
+        return port.get("containerPort").asInt();
+      }
+    }
+    throw new AssertionError("no container port named " + name);
+  }
+
+  @Test
+  void kustomizationListsEveryManifestAndTheConfigMapFileIsAConfiguration() throws IOException {
+    JsonNode kustomization = documents(BASE.resolve("kustomization.yaml")).get(0);
+    Set<String> listed = new HashSet<>();
+    kustomization.get("resources").forEach(r -> listed.add(r.asText()));
+    String configFile = kustomization.at("/configMapGenerator/0/files/0").asText();
+    try (Stream<Path> files = Files.list(BASE)) {
+      assertThat(files.map(f -> f.getFileName().toString()))
+        .filteredOn(name -> !name.equals("kustomization.yaml") && !name.equals(configFile))
+        .containsExactlyInAnyOrderElementsOf(listed);
+    }
+    CrowdwireConfig config = ConfigLoader.load(BASE.resolve(configFile), Map.of());
+    assertThat(config.redis().embedded()).as("a deployment of replicas shares a Redis").isFalse();
+    assertThat(manifests()).allSatisfy(m -> assertThat(m.path("kind").asText()).isNotEmpty());
+  }
+
+  @Test
+  void portsAndEnvironmentAreWhatTheApplicationReads() throws IOException {
+    assertThat(containerPort("http")).isEqualTo(DEFAULTS.server().port());
+    assertThat(containerPort("management")).isEqualTo(DEFAULTS.server().managementPort());
+    Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
+    known.addAll(OTHER_VARIABLES);
+    JsonNode container = container();
+    for (JsonNode variable : container.get("env")) {
+      String name = variable.get("name").asText();
+      assertThat(known).as("environment variable %s", name).contains(name);
+      switch (name) {
+        case "PORT" -> assertThat(variable.get("value").asInt()).isEqualTo(containerPort("http"));
+        case "MANAGEMENT_PORT" -> assertThat(variable.get("value").asInt()).isEqualTo(containerPort("management"));
+        case "JWT_SECRET" -> assertThat(variable.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("JWT_SECRET");
+        case "CROWDWIRE_CONFIG" -> {
+          Path mounted = Path.of(variable.get("value").asText());
+          JsonNode mount = container.get("volumeMounts").get(0);
+          assertThat(mounted.getParent().toString()).isEqualTo(mount.get("mountPath").asText());
+          String configFile = documents(BASE.resolve("kustomization.yaml")).get(0).at("/configMapGenerator/0/files/0").asText();
+          assertThat(mounted.getFileName().toString()).isEqualTo(configFile);
+        }
+        default -> { }
+      }
+    }
+  }
+
+  @Test
+  void probesAskWhatARunningInstanceAnswers() throws IOException {
+    JsonNode container = container();
+    assertThat(container.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/ready");
+    assertThat(container.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/health");
+    assertThat(container.at("/startupProbe/httpGet/path").asText()).isEqualTo("/health");
+    for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+      JsonNode get = container.get(probe).get("httpGet");
+      assertThat(get.get("port").asText()).as(probe).isEqualTo("management");
+      assertThat(Clients.get(running.state().managementPort(), get.get("path").asText()).statusCode())
+        .as("%s %s on the management port", probe, get.get("path").asText()).isEqualTo(200);
+    }
+  }
+
+  @Test
+  void servicesIngressBudgetAndAutoscalerReachTheDeployment() throws IOException {
+    JsonNode deployment = one("Deployment", "crowdwire");
+    JsonNode podLabels = deployment.at("/spec/template/metadata/labels");
+    assertThat(deployment.at("/spec/selector/matchLabels")).isEqualTo(podLabels);
+    assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt()).isZero();
+    assertThat(deployment.at("/spec/strategy/rollingUpdate/maxSurge").asInt()).isEqualTo(1);
+    assertThat(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isPositive();
+
+    Set<String> portNames = new HashSet<>();
+    container().get("ports").forEach(p -> portNames.add(p.get("name").asText()));
+    for (String name : List.of("crowdwire", "crowdwire-members")) {
+      JsonNode service = one("Service", name);
+      assertThat(service.at("/spec/selector")).as(name).isEqualTo(podLabels);
+      service.at("/spec/ports").forEach(p -> assertThat(portNames).contains(p.get("targetPort").asText()));
+    }
+    assertThat(one("Service", "crowdwire-members").at("/spec/clusterIP").asText()).isEqualTo("None");
+
+    JsonNode backend = one("Ingress", "crowdwire").at("/spec/rules/0/http/paths/0/backend/service");
+    assertThat(backend.get("name").asText()).isEqualTo("crowdwire");
+    List<String> servicePorts = new ArrayList<>();
+    one("Service", "crowdwire").at("/spec/ports").forEach(p -> servicePorts.add(p.get("name").asText()));
+    assertThat(servicePorts).contains(backend.at("/port/name").asText());
+
+    assertThat(one("PodDisruptionBudget", "crowdwire").at("/spec/selector/matchLabels")).isEqualTo(podLabels);
+    assertThat(one("HorizontalPodAutoscaler", "crowdwire").at("/spec/scaleTargetRef/name").asText()).isEqualTo("crowdwire");
+
+    JsonNode redis = one("StatefulSet", "crowdwire-redis").at("/spec/template/spec/containers/0/args");
+    assertThat(redis.toString()).contains("\"--appendonly\",\"yes\"");
+    String redisUrl = ConfigLoader.load(BASE.resolve("crowdwire.yaml"), Map.of()).redis().url();
+    assertThat(redisUrl).isEqualTo("redis://crowdwire-redis:" + one("Service", "crowdwire-redis").at("/spec/ports/0/port").asInt());
+  }
+
+  @Test
+  void dockerfileRunsTheJarAsNonRootWithTheProductionFlagsAndGetsSignals() throws IOException {
+    String dockerfile = Files.readString(Path.of("Dockerfile"));
+    String runtime = dockerfile.substring(dockerfile.lastIndexOf("FROM "));
+    Matcher user = Pattern.compile("(?m)^USER (\\S+)").matcher(runtime);
+    assertThat(user.find()).as("a USER in the runtime stage").isTrue();
+    assertThat(user.group(1)).isNotIn("root", "0");
+    Matcher entrypoint = Pattern.compile("(?m)^ENTRYPOINT (\\[.*])$").matcher(runtime);
+    assertThat(entrypoint.find()).as("ENTRYPOINT in exec form, so SIGTERM reaches the JVM").isTrue();
+    assertThat(new ObjectMapper().readTree(entrypoint.group(1)).toString())
+      .contains("\"@conf/jvm.options\"", "\"-jar\"");
+    assertThat(Path.of("conf/jvm.options")).exists();
+    Matcher expose = Pattern.compile("(?m)^EXPOSE (.+)$").matcher(runtime);
+    assertThat(expose.find()).isTrue();
+    assertThat(expose.group(1).split(" ")).contains(String.valueOf(DEFAULTS.server().port()),
+      String.valueOf(DEFAULTS.server().managementPort()));
+  }
+
+  @Test
+  void composeRunsThreeReplicasBehindNginxOnARedisWithAppendOnlyFile() throws IOException {
+    JsonNode services = documents(Path.of("docker-compose.yml")).get(0).get("services");
+    assertThat(services.at("/redis/command").toString()).contains("\"--appendonly\",\"yes\"");
+    JsonNode crowdwire = services.get("crowdwire");
+    assertThat(crowdwire.at("/deploy/replicas").asInt()).isEqualTo(3);
+    Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
+    known.addAll(OTHER_VARIABLES);
+    crowdwire.get("environment").fieldNames().forEachRemaining(name -> assertThat(known).contains(name));
+    String mount = services.at("/nginx/volumes/0").asText();
+    Path nginxConf = Path.of(mount.substring(0, mount.indexOf(':')));
+    assertThat(nginxConf).exists();
+    assertThat(Files.readString(nginxConf))
+      .contains("proxy_set_header Upgrade $http_upgrade", "server crowdwire:" + DEFAULTS.server().port());
+  }
+}
