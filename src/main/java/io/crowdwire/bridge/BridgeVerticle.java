@@ -57,7 +57,7 @@ public final class BridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return log.close();
+    return state.edgesStopped(context, config.server().drainMs() + 1_000).compose(ignored -> log.close());
   }
 
   private static void reply(Message<?> message, Future<?> result) {

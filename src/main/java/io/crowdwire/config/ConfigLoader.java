@@ -118,6 +118,7 @@ public final class ConfigLoader {
     table.put("HOST", "server.host");
     table.put("MANAGEMENT_PORT", "server.managementPort");
     table.put("EVENT_LOOPS", "server.eventLoops");
+    table.put("DRAIN_MS", "server.drainMs");
     table.put("REDIS_POOL_SIZE", "redis.poolSize");
     table.put("REDIS_MAX_WAITING", "redis.maxWaiting");
     table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");

@@ -12,7 +12,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /** The secret used when no JWT_SECRET is configured: public on purpose, so nobody mistakes it for security. */
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
 
-  public record Server(String host, int port, int managementPort, int eventLoops) {
+  public record Server(String host, int port, int managementPort, int eventLoops, long drainMs) {
   }
 
   public record Redis(String url, int poolSize, int maxWaiting, long reconnectMinMs, long reconnectMaxMs,
@@ -46,6 +46,10 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   public int eventLoops() {
     return server.eventLoops() > 0 ? server.eventLoops() : Runtime.getRuntime().availableProcessors();
+  }
+
+  public CrowdwireConfig withServer(Server newServer) {
+    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket);
   }
 
   public CrowdwireConfig withRedis(Redis newRedis) {

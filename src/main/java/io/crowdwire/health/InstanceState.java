@@ -1,5 +1,9 @@
 package io.crowdwire.health;
 
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -17,6 +21,8 @@ public final class InstanceState {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger port = new AtomicInteger();
   private final AtomicInteger managementPort = new AtomicInteger();
+  private final AtomicInteger edgesServing = new AtomicInteger();
+  private final Promise<Void> edgesStopped = Promise.promise();
   private volatile BooleanSupplier backendAvailable = () -> false;
   private volatile IntSupplier watchedChannels = () -> 0;
 
@@ -81,6 +87,33 @@ public final class InstanceState {
 
   public void startDraining() {
     draining.set(true);
+  }
+
+  public void edgeStarted() {
+    edgesServing.incrementAndGet();
+  }
+
+  public void edgeStopped() {
+    if (edgesServing.decrementAndGet() == 0) {
+      edgesStopped.tryComplete();
+    }
+  }
+
+  /**
+   * Completes on {@code context} once every edge has drained, or after {@code timeoutMs} at the latest: the
+   * bridge must keep serving the edges' in-flight webhooks until then, and /ready keep answering 503.
+   */
+  public Future<Void> edgesStopped(Context context, long timeoutMs) {
+    if (edgesServing.get() == 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    long timer = context.owner().setTimer(timeoutMs, id -> done.tryComplete());
+    edgesStopped.future().onComplete(ignored -> context.runOnContext(v -> {
+      context.owner().cancelTimer(timer);
+      done.tryComplete();
+    }));
+    return done.future();
   }
 
   public boolean draining() {

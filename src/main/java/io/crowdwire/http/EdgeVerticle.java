@@ -15,11 +15,14 @@ import io.crowdwire.webhook.WebhookHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP edge: one instance per event loop, all sharing the public port. A port has one router, so the
@@ -34,6 +37,7 @@ public final class EdgeVerticle extends VerticleBase {
   private final InstanceState state;
   private final Metrics metrics;
   private RealtimeEndpoint realtime;
+  private HttpServer server;
 
   public EdgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics) {
     this.config = config;
@@ -84,14 +88,19 @@ public final class EdgeVerticle extends VerticleBase {
       .setStrictThreadMode(true)
       .setTcpNoDelay(true);
     return vertx.createHttpServer(options).requestHandler(router).listen()
-      .onSuccess(server -> state.port(server.actualPort()));
+      .onSuccess(listening -> {
+        server = listening;
+        state.port(listening.actualPort());
+        state.edgeStarted();
+      });
   }
 
   @Override
   public Future<?> stop() {
-    // Children stop before the application verticle, so the first edge to stop flips readiness for all.
+    // The first edge to stop flips readiness for all: upgrades get 503, /ready too. Clients are told "going
+    // away" and resume elsewhere; webhooks in flight finish (the bridge waits for the edges), bounded by drainMs.
     state.startDraining();
     realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
-    return Future.succeededFuture();
+    return server.shutdown(config.server().drainMs(), TimeUnit.MILLISECONDS).onComplete(ignored -> state.edgeStopped());
   }
 }

@@ -33,4 +33,10 @@ public final class ManagementVerticle extends VerticleBase {
       .listen(config.server().managementPort(), config.server().host())
       .onSuccess(server -> state.managementPort(server.actualPort()));
   }
+
+  /** Vert.x closes the server after this: until the edges have drained, /ready keeps answering 503. */
+  @Override
+  public Future<?> stop() {
+    return state.edgesStopped(context, config.server().drainMs() + 1_000);
+  }
 }

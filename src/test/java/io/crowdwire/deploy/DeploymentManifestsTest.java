@@ -154,7 +154,8 @@ class DeploymentManifestsTest {
     assertThat(deployment.at("/spec/selector/matchLabels")).isEqualTo(podLabels);
     assertThat(deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt()).isZero();
     assertThat(deployment.at("/spec/strategy/rollingUpdate/maxSurge").asInt()).isEqualTo(1);
-    assertThat(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asInt()).isPositive();
+    assertThat(deployment.at("/spec/template/spec/terminationGracePeriodSeconds").asLong() * 1000)
+      .as("termination grace longer than the drain").isGreaterThan(DEFAULTS.server().drainMs() + 5_000);
 
     Set<String> portNames = new HashSet<>();
     container().get("ports").forEach(p -> portNames.add(p.get("name").asText()));

@@ -1,9 +1,12 @@
 package io.crowdwire.testsupport;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -128,6 +131,16 @@ public final class RedisProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       process = null;
+    }
+  }
+
+  /** Runs one command (inline, as redis-cli would) and returns Redis's first reply line, e.g. "+OK" or ":12". */
+  public String command(String... args) {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      socket.getOutputStream().write((String.join(" ", args) + "\r\n").getBytes(StandardCharsets.UTF_8));
+      return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8)).readLine();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
