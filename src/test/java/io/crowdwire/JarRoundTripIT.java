@@ -1,5 +1,6 @@
 package io.crowdwire;
 
+import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.WsClient;
@@ -67,7 +68,11 @@ class JarRoundTripIT {
 
       assertThat(metrics).containsPattern("(?m)^crowdwire_events_appended_total 1\\.0$")
         .contains("vertx_http_server_requests_total");
-      client.close();
+
+      server.destroy();
+      assertThat(client.awaitClose(Duration.ofSeconds(10))).as("SIGTERM tells clients to go away").isEqualTo(CloseCodes.GOING_AWAY);
+      assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("SIGTERM stops the service").isTrue();
+      assertThat(java.nio.file.Files.readString(LOG)).contains("Draining");
     } finally {
       server.destroy();
       assertThat(server.waitFor(20, TimeUnit.SECONDS)).as("SIGTERM stops the service").isTrue();

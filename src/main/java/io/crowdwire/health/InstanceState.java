@@ -85,8 +85,9 @@ public final class InstanceState {
     deployed.set(true);
   }
 
-  public void startDraining() {
-    draining.set(true);
+  /** True for the caller that turned draining on. */
+  public boolean startDraining() {
+    return draining.compareAndSet(false, true);
   }
 
   public void edgeStarted() {

@@ -99,7 +99,9 @@ public final class EdgeVerticle extends VerticleBase {
   public Future<?> stop() {
     // The first edge to stop flips readiness for all: upgrades get 503, /ready too. Clients are told "going
     // away" and resume elsewhere; webhooks in flight finish (the bridge waits for the edges), bounded by drainMs.
-    state.startDraining();
+    if (state.startDraining()) {
+      LOG.info("Draining: unready, closing clients with 1001, up to {} ms for webhooks in flight", config.server().drainMs());
+    }
     realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
     return server.shutdown(config.server().drainMs(), TimeUnit.MILLISECONDS).onComplete(ignored -> state.edgeStopped());
   }
