@@ -24,6 +24,7 @@ public final class ResumingClient implements AutoCloseable {
   private final String token = Tokens.user("resumer");
   private final List<String> ids = new ArrayList<>();
   private final AtomicInteger connects = new AtomicInteger();
+  private final AtomicInteger subscriptions = new AtomicInteger();
   private String lastId;
   private WebSocket socket;
   private volatile boolean closed;
@@ -77,9 +78,12 @@ public final class ResumingClient implements AutoCloseable {
         ids.add(id);
         lastId = id;
       }
-    } else if ("SUBSCRIBED".equals(frame.getString("type")) && lastId == null) {
-      // Like an SDK user who subscribed live: the next reconnect resumes from what was current then.
-      lastId = frame.getString("last_id");
+    } else if ("SUBSCRIBED".equals(frame.getString("type"))) {
+      subscriptions.incrementAndGet();
+      if (lastId == null) {
+        // Like an SDK user who subscribed live: the next reconnect resumes from what was current then.
+        lastId = frame.getString("last_id");
+      }
     }
   }
 
@@ -93,6 +97,27 @@ public final class ResumingClient implements AutoCloseable {
 
   public int connects() {
     return connects.get();
+  }
+
+  /** SUBSCRIBED frames received so far: one per connection once its subscription has started. */
+  public int subscriptions() {
+    return subscriptions.get();
+  }
+
+  /** Waits until at least {@code count} subscriptions have been confirmed with SUBSCRIBED. */
+  public void awaitSubscriptions(int count, Duration timeout) {
+    long deadline = System.currentTimeMillis() + timeout.toMillis();
+    while (subscriptions() < count) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("client got " + subscriptions() + " of " + count + " SUBSCRIBED frames");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
   }
 
   /** Waits until at least {@code count} events arrived. */
