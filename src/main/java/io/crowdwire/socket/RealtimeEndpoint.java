@@ -134,11 +134,11 @@ public final class RealtimeEndpoint {
   }
 
   private void openWebSocket(HttpServerRequest upgraded, String database, Principal principal) {
-    WebSocketLink link = new WebSocketLink(upgraded, webSocketSettings);
+    WebSocketLink link = new WebSocketLink(webSocketSettings);
     ClientSession session = new ClientSession(services, link, database, principal);
+    link.takeOver(upgraded, session);
     webSockets.add(session);
     opened(session);
-    link.takeOver(session);
   }
 
   private void openSockJs(SockJSSocket socket) {

@@ -9,7 +9,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -20,12 +19,14 @@ import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.internal.ContextInternal;
+import io.vertx.core.internal.PromiseInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.core.net.impl.VertxHandler;
 import org.slf4j.Logger;
@@ -49,45 +50,51 @@ import java.util.concurrent.TimeUnit;
 final class WebSocketLink extends ChannelInboundHandlerAdapter implements ClientLink {
 
   /** What one endpoint's WebSockets share. {@code closed} is told once per connection, when its channel is gone. */
-  record Settings(ContextInternal context, int maxFrameBytes, int writeQueueBytes, Handler<ClientSession> closed) {
+  record Settings(ContextInternal context, int maxFrameBytes, WriteBufferWaterMark writeQueue, Handler<ClientSession> closed) {
+
+    Settings(ContextInternal context, int maxFrameBytes, int writeQueueBytes, Handler<ClientSession> closed) {
+      this(context, maxFrameBytes, new WriteBufferWaterMark(writeQueueBytes / 2, writeQueueBytes), closed);
+    }
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(WebSocketLink.class);
   /** How long a close frame may wait behind unread data before the connection is dropped without it. */
   private static final long CLOSE_TIMEOUT_SECONDS = 10;
 
-  private final Channel channel;
   private final Settings settings;
   private ChannelHandlerContext ctx;
   private ClientSession session;
   private Handler<Void> drainHandler;
   private boolean closing;
 
-  /**
-   * For the connection of an upgraded request. vertx-web wraps the WebSocket in a class that does not expose
-   * its channel, so it is taken from the HTTP connection, whose channel it is.
-   */
-  WebSocketLink(HttpServerRequest upgraded, Settings settings) {
-    this.channel = ((ConnectionBase) upgraded.connection()).channel();
+  WebSocketLink(Settings settings) {
     this.settings = settings;
   }
 
   /**
-   * Replaces Vert.x's handler of the upgraded channel with this one, which from now on feeds the session. Must
-   * run on the channel's event loop, right after the upgrade: nothing is read in between.
+   * Replaces Vert.x's handler of the request's upgraded channel with this one, which from now on feeds the
+   * session. Must run on the channel's event loop, right after the upgrade: nothing is read in between. vertx-web
+   * wraps the WebSocket in a class that does not expose its channel; the HTTP connection's is the same.
    */
-  void takeOver(ClientSession session) {
+  void takeOver(HttpServerRequest upgraded, ClientSession session) {
+    ConnectionBase http = (ConnectionBase) upgraded.connection();
+    Channel channel = http.channel();
     assert channel.eventLoop().inEventLoop() && settings.context().nettyEventLoop() == channel.eventLoop()
       : "a WebSocket must be taken over on its edge verticle's event loop";
     this.session = session;
-    int queue = settings.writeQueueBytes();
-    channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(queue / 2, queue));
-    ChannelPipeline pipeline = channel.pipeline();
-    VertxHandler<?> vertx = pipeline.replace(VertxHandler.class, "crowdwire", this);
-    pipeline.addBefore("crowdwire", "aggregator", new WebSocketFrameAggregator(settings.maxFrameBytes()));
+    channel.config().setWriteBufferWaterMark(settings.writeQueue());
+    VertxHandler<?> vertx = channel.pipeline().replace(VertxHandler.class, "crowdwire", this);
     // Vert.x's own end of the connection: its HTTP server meters count the WebSocket as closed (it left them
     // for crowdwire_connections) and its WebSocket object marks itself closed. The channel stays open.
     vertx.channelInactive(ctx);
+    // Vert.x's HTTP and WebSocket connection objects each wait for the channel to close with a promise (on the
+    // request's context for the latter), which would stay, context and all, for the life of the connection.
+    stopListening(channel, http);
+    stopListening(channel, vertx.getConnection());
+  }
+
+  private static void stopListening(Channel channel, ConnectionBase connection) {
+    channel.closeFuture().removeListener((PromiseInternal<Void>) connection.closeFuture());
   }
 
   @Override
@@ -141,7 +148,7 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     closing = true;
     ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
     ScheduledFuture<?> timeout = ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    channel.closeFuture().addListener(closed -> timeout.cancel(false));
+    ctx.channel().closeFuture().addListener(closed -> timeout.cancel(false));
   }
 
   @Override
@@ -153,12 +160,12 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
 
   @Override
   public String remoteAddress() {
-    return String.valueOf(channel.remoteAddress());
+    return String.valueOf(ctx.channel().remoteAddress());
   }
 
   @Override
   public boolean writeQueueFull() {
-    return !channel.isWritable();
+    return !ctx.channel().isWritable();
   }
 
   @Override
@@ -167,9 +174,15 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
   }
 
   @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    session.touch();
+    if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+      if (!((WebSocketFrame) msg).isFinalFragment()) {
+        aggregate(msg);
+        return;
+      }
+    }
     try {
-      session.touch();
       if (msg instanceof TextWebSocketFrame text) {
         settings.context().emit(text.text(), session::onText);
       } else if (msg instanceof BinaryWebSocketFrame) {
@@ -185,6 +198,16 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     }
   }
 
+  /**
+   * The first fragment of a message: Netty's aggregator joins this one's and every later message's fragments
+   * ahead of this handler, up to the frame limit. Few clients fragment, so only their pipelines carry one.
+   */
+  private void aggregate(Object firstFragment) throws Exception {
+    WebSocketFrameAggregator aggregator = new WebSocketFrameAggregator(settings.maxFrameBytes());
+    ctx.pipeline().addBefore(ctx.name(), "aggregator", aggregator);
+    aggregator.channelRead(ctx.pipeline().context(aggregator), firstFragment);
+  }
+
   /** The client closes, or answers our close: echo its code if it spoke first, and end the connection. */
   private void closeAnswered(CloseWebSocketFrame peerClose) {
     if (closing) {
@@ -197,7 +220,7 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (channel.isWritable() && drainHandler != null) {
+    if (ctx.channel().isWritable() && drainHandler != null) {
       settings.context().emit(null, drainHandler);
     }
   }

@@ -440,6 +440,31 @@ class SocketProtocolTest {
   }
 
   @Test
+  void fragmentedMessagesUnderTheFrameLimitAreJoined() throws Exception {
+    String posts = fresh("joined");
+    WebSocket client = Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      .setPort(instance.port()).setURI("/api/realtime?db=postgres&auth=" + Tokens.user("joined"))));
+    BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    client.textMessageHandler(frames::add);
+    try {
+      String subscribe = subscribe(posts).encode();
+      Clients.await(client.writeFrame(WebSocketFrame.textFrame(subscribe.substring(0, 5), false)));
+      Clients.await(client.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(subscribe.substring(5, 9)), false)));
+      Clients.await(client.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(subscribe.substring(9)), true)));
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("SUBSCRIBED");
+      // Unfragmented and fragmented messages mix on one connection.
+      client.writeTextMessage(message("PING").encode());
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("PONG");
+      String ping = message("PING").encode();
+      Clients.await(client.writeFrame(WebSocketFrame.textFrame(ping.substring(0, 3), false)));
+      Clients.await(client.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(ping.substring(3)), true)));
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("PONG");
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
   void aFragmentedMessageOverTheFrameLimitAlsoClosesWith1009() {
     int limit = TestConfig.embedded().limits().frameBytes();
     String posts = fresh("fragments");
