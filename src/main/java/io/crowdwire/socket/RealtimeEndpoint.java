@@ -135,7 +135,8 @@ public final class RealtimeEndpoint {
 
   private void openWebSocket(HttpServerRequest upgraded, String database, Principal principal) {
     WebSocketLink link = new WebSocketLink(webSocketSettings);
-    ClientSession session = new ClientSession(services, link, database, principal);
+    // One string per database name rather than one per connection, which keeps it for life.
+    ClientSession session = new ClientSession(services, link, database.intern(), principal);
     link.takeOver(upgraded, session);
     webSockets.add(session);
     opened(session);
