@@ -502,6 +502,18 @@ class SocketProtocolTest {
   }
 
   @Test
+  void stoppingAnInstanceClosesItsWebSocketsWith1001() {
+    Crowdwire stopping = fleet.start(TestConfig.embedded());
+    WsClient client = client(stopping);
+    client.subscribed(fresh("stopping"), null);
+    assertThat(stopping.state().connections()).isEqualTo(1);
+
+    Clients.await(stopping.stop());
+    assertThat(client.awaitClose(WAIT)).as("close code on shutdown").isEqualTo((short) 1001);
+    assertThat(stopping.state().connections()).isZero();
+  }
+
+  @Test
   void aClientThatAnswersPingsOutlivesTheIdleTimeoutAndOneThatDoesNotIsClosed() throws Exception {
     CrowdwireConfig base = TestConfig.embedded();
     CrowdwireConfig.Socket s = base.socket();
