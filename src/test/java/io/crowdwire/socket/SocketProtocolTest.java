@@ -39,6 +39,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -502,6 +503,39 @@ class SocketProtocolTest {
   }
 
   @Test
+  void aClientThatStopsReadingIsLetGoOnceItsWriteQueueIsFull() throws Exception {
+    CrowdwireConfig base = TestConfig.embedded();
+    CrowdwireConfig.Limits l = base.limits();
+    Crowdwire small = fleet.start(base.withLimits(new CrowdwireConfig.Limits(l.webhookBodyBytes(), l.frameBytes(),
+      l.subscriptionsPerConnection(), l.replayPageSize(), l.replayBufferEvents(), 64 * 1024)));
+    String posts = fresh("stalled");
+    RawSocket stalled = RawSocket.upgrade(small.port(), "/api/realtime?db=postgres&auth=" + Tokens.user("stalled"));
+    stalled.sendText(subscribe(posts).encode());
+    awaitUntil(() -> small.state().subscriptions() == 1, "the subscription");
+
+    // It reads nothing: the kernel's buffers fill up, then the server's write queue, and the session ends.
+    String pad = "x".repeat(60_000);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    for (int n = 0; small.state().subscriptions() == 1 && System.nanoTime() < deadline; n++) {
+      Clients.webhook(small.port(), posts, new JsonObject().put("id", "e" + n).put("pad", pad));
+    }
+    assertThat(small.state().subscriptions()).as("subscriptions once the queue is full").isZero();
+    // Its close frame waits behind what it never read, so the connection is dropped after the close timeout.
+    awaitUntil(() -> small.state().connections() == 0, "the connection's end");
+    stalled.close();
+  }
+
+  private static void awaitUntil(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("timed out waiting for %s", what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
   void stoppingAnInstanceClosesItsWebSocketsWith1001() {
     Crowdwire stopping = fleet.start(TestConfig.embedded());
     WsClient client = client(stopping);
@@ -612,6 +646,16 @@ class SocketProtocolTest {
       String response = head.toString(StandardCharsets.US_ASCII);
       assertThat(response).startsWith("HTTP/1.1 101");
       return new RawSocket(socket, in);
+    }
+
+    /** Sends a short text message, masked with a zero key as a client must mask. */
+    void sendText(String text) throws IOException {
+      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+      assertThat(payload.length).isLessThan(126);
+      OutputStream out = socket.getOutputStream();
+      out.write(new byte[] {(byte) 0x81, (byte) (0x80 | payload.length), 0, 0, 0, 0});
+      out.write(payload);
+      out.flush();
     }
 
     /** Reads frames, answering nothing, until the server's close frame; returns its code. */
