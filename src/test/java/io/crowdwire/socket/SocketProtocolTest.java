@@ -11,6 +11,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
@@ -532,6 +534,32 @@ class SocketProtocolTest {
         fail("timed out waiting for %s", what);
       }
       Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void compressionWorksWhereConfigured() throws Exception {
+    CrowdwireConfig base = TestConfig.embedded();
+    CrowdwireConfig.Socket s = base.socket();
+    Crowdwire compressing = fleet.start(base.withSocket(new CrowdwireConfig.Socket(s.pingIntervalMs(), s.idleTimeoutMs(),
+      s.sockJsHeartbeatMs(), s.liveBatchMs(), true)));
+    WebSocketClient deflating = Clients.VERTX.createWebSocketClient(new WebSocketClientOptions()
+      .setTryUsePerMessageCompression(true));
+    String posts = fresh("deflated");
+    WebSocket client = Clients.await(deflating.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      .setPort(compressing.port()).setURI("/api/realtime?db=postgres&auth=" + Tokens.user("deflated"))));
+    BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    client.textMessageHandler(frames::add);
+    try {
+      assertThat(client.headers().get("sec-websocket-extensions")).contains("permessage-deflate");
+      client.writeTextMessage(subscribe(posts).encode());
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("SUBSCRIBED");
+      String id = post(compressing, posts, "squeezed");
+      JsonObject events = new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+      assertThat(ids(events.getJsonArray("events").stream().map(JsonObject.class::cast).toList())).containsExactly(id);
+    } finally {
+      client.close();
+      deflating.close();
     }
   }
 
