@@ -56,14 +56,14 @@ public final class TokenService {
       .recover(failure -> Future.failedFuture(new InvalidTokenException("invalid token: " + failure.getMessage())))
       .map(user -> {
         Principal principal = Principal.fromClaims(user.principal());
-        remember(token, principal);
+        remember(token, principal, user.principal());
         return principal;
       });
   }
 
   /** Only a token that expires is remembered, and only until then (with the same leeway as verification). */
-  private void remember(String token, Principal principal) {
-    Object exp = principal.claims().getValue("exp");
+  private void remember(String token, Principal principal, JsonObject claims) {
+    Object exp = claims.getValue("exp");
     if (exp instanceof Number seconds) {
       recent.put(token, new Verified(principal, (seconds.longValue() + LEEWAY_SECONDS) * 1000));
     }

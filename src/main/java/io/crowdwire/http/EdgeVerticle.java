@@ -75,16 +75,16 @@ public final class EdgeVerticle extends VerticleBase {
       .setHost(config.server().host())
       // Vert.x shares a random port among a deployment's servers only when asked for it as -1, not 0.
       .setPort(config.server().port() == 0 ? -1 : config.server().port())
+      // Netty's frame decoder, which stays after Crowdwire takes the upgraded channel from Vert.x, is built with
+      // this limit; Crowdwire's own aggregator holds whole messages to it (socket.WebSocketLink).
       .setMaxWebSocketFrameSize(config.limits().frameBytes())
-      .setMaxWebSocketMessageSize(config.limits().frameBytes())
       // Vert.x accepts permessage-deflate by default, and every browser offers it: a zlib deflater and inflater
       // per connection, hundreds of KB of native memory each. Off unless configured (socket.compression).
       .setPerMessageWebSocketCompressionSupported(config.socket().compression())
       .setPerFrameWebSocketCompressionSupported(config.socket().compression())
       // Every connection is served and written on its own event loop only (live batches, pings and replies
       // arrive on the edge verticle's context), so Vert.x can write straight to the channel instead of giving
-      // each HTTP connection a concurrent outbound queue (a 4 KB array chunk per connection, kept after the
-      // WebSocket upgrade).
+      // each HTTP connection a concurrent outbound queue (a 4 KB array chunk per connection).
       .setStrictThreadMode(true)
       .setTcpNoDelay(true);
     return vertx.createHttpServer(options).requestHandler(router).listen()

@@ -1,42 +1,30 @@
 package io.crowdwire.socket;
 
 import io.vertx.core.Handler;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.streams.WriteStream;
 
 /**
- * The transport under a client session: a bare WebSocket or a SockJS socket, written as text frames. Both
- * are write streams, whose bounded queue is what tells a slow reader apart.
+ * The transport under a client session: a bare WebSocket or a SockJS socket, written as text frames. Each has
+ * a bounded write queue, which is what tells a slow reader apart.
  */
-abstract class ClientLink {
+interface ClientLink {
 
-  private final WriteStream<Buffer> stream;
-
-  ClientLink(WriteStream<Buffer> stream, int writeQueueBytes) {
-    this.stream = stream;
-    stream.setWriteQueueMaxSize(writeQueueBytes);
-  }
-
-  abstract void send(String frame);
+  void send(String frame);
 
   /** Sends a frame shared with other clients, given also as UTF-8 bytes that must not be modified. */
-  void sendShared(String frame, byte[] utf8) {
+  default void sendShared(String frame, byte[] utf8) {
     send(frame);
   }
 
-  abstract void close(short code, String reason);
+  void close(short code, String reason);
 
   /** A transport-level keep-alive; SockJS has heartbeats of its own and does nothing here. */
-  abstract void ping();
+  void ping();
 
-  abstract String remoteAddress();
+  String remoteAddress();
 
   /** True once unsent data passed the configured write queue size. */
-  final boolean writeQueueFull() {
-    return stream.writeQueueFull();
-  }
+  boolean writeQueueFull();
 
-  final void drainHandler(Handler<Void> handler) {
-    stream.drainHandler(handler);
-  }
+  /** Called once the write queue is down to half its size again. */
+  void drainHandler(Handler<Void> handler);
 }

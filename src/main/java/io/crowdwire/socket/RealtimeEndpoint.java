@@ -13,12 +13,11 @@ import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -48,6 +47,7 @@ public final class RealtimeEndpoint {
   private final CrowdwireConfig config;
   private final SocketServices services;
   private final KeepAlive<ClientSession> webSockets;
+  private final WebSocketLink.Settings webSocketSettings;
   private final Set<ClientSession> sockJsSessions = new HashSet<>();
   private long keepAliveTimer = -1;
 
@@ -60,6 +60,9 @@ public final class RealtimeEndpoint {
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
       System::currentTimeMillis, ClientSession::lastSeen, session -> session.link().ping(),
       session -> session.close(CloseCodes.IDLE_TIMEOUT, "idle timeout"));
+    // Created on the verticle's context, whose event loop serves this endpoint's connections.
+    this.webSocketSettings = new WebSocketLink.Settings((ContextInternal) vertx.getOrCreateContext(),
+      config.limits().frameBytes(), config.limits().writeQueueBytes(), session -> closed(session, webSockets.remove(session)));
   }
 
   public void mount(Router router) {
@@ -114,7 +117,7 @@ public final class RealtimeEndpoint {
     authenticate(token != null ? token : bearer(request))
       .onFailure(failure -> HttpErrors.send(ctx.response(), ErrorCode.UNAUTHORIZED, failure.getMessage()))
       .onSuccess(principal -> request.toWebSocket()
-        .onSuccess(socket -> openWebSocket(socket, database, principal))
+        .onSuccess(ignored -> openWebSocket(request, database, principal))
         .onFailure(failure -> LOG.debug("WebSocket upgrade failed: {}", failure.getMessage())));
   }
 
@@ -130,32 +133,13 @@ public final class RealtimeEndpoint {
     return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
   }
 
-  private void openWebSocket(ServerWebSocket socket, String database, Principal principal) {
-    WebSocketLink link = new WebSocketLink(socket, config.limits().writeQueueBytes(), config.limits().frameBytes());
-    ClientSession session = new ClientSession(services, link, database, principal);
+  private void openWebSocket(HttpServerRequest upgraded, String database, Principal principal) {
+    WebSocketLink link = new WebSocketLink(webSocketSettings);
+    // One string per database name rather than one per connection, which keeps it for life.
+    ClientSession session = new ClientSession(services, link, database.intern(), principal);
+    link.takeOver(upgraded, session);
     webSockets.add(session);
     opened(session);
-    socket.textMessageHandler(session::onText);
-    socket.binaryMessageHandler(data -> session.sendError(ErrorCode.INVALID_MESSAGE,
-      "binary frames are not supported: send JSON text", null));
-    socket.pongHandler(data -> session.touch());
-    socket.exceptionHandler(failure -> {
-      if (isOversized(failure)) {
-        session.close(CloseCodes.TOO_BIG, "message larger than " + config.limits().frameBytes() + " bytes");
-      } else {
-        LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("WebSocket error: {}", failure.getMessage());
-      }
-    });
-    socket.closeHandler(ignored -> closed(session, webSockets.remove(session)));
-  }
-
-  /**
-   * Vert.x reports a frame over the limit as a Netty decoder failure, and a fragmented message over it as an
-   * IllegalStateException, then drops the data: either way the client must hear 1009, not silence.
-   */
-  private static boolean isOversized(Throwable failure) {
-    return failure instanceof CorruptedWebSocketFrameException
-      || (failure instanceof IllegalStateException && String.valueOf(failure.getMessage()).contains("max message size"));
   }
 
   private void openSockJs(SockJSSocket socket) {

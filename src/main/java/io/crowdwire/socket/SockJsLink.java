@@ -1,26 +1,27 @@
 package io.crowdwire.socket;
 
+import io.vertx.core.Handler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
-final class SockJsLink extends ClientLink {
+final class SockJsLink implements ClientLink {
 
   private final SockJSSocket socket;
   private boolean closed;
 
   SockJsLink(SockJSSocket socket, int writeQueueBytes) {
-    super(socket, writeQueueBytes);
     this.socket = socket;
+    socket.setWriteQueueMaxSize(writeQueueBytes);
   }
 
   @Override
-  void send(String frame) {
+  public void send(String frame) {
     if (!closed) {
       socket.write(frame);
     }
   }
 
   @Override
-  void close(short code, String reason) {
+  public void close(short code, String reason) {
     if (!closed) {
       closed = true;
       socket.close(code, reason);
@@ -28,11 +29,21 @@ final class SockJsLink extends ClientLink {
   }
 
   @Override
-  void ping() {
+  public void ping() {
   }
 
   @Override
-  String remoteAddress() {
+  public String remoteAddress() {
     return String.valueOf(socket.remoteAddress());
+  }
+
+  @Override
+  public boolean writeQueueFull() {
+    return socket.writeQueueFull();
+  }
+
+  @Override
+  public void drainHandler(Handler<Void> handler) {
+    socket.drainHandler(handler);
   }
 }

@@ -47,6 +47,8 @@ class MetricsTest {
       assertThat(value(metrics, "crowdwire_events_replayed_total")).isEqualTo(3);
       assertThat(value(metrics, "crowdwire_delivery_latency_seconds_count")).isEqualTo(3);
       assertThat(value(metrics, "crowdwire_connections")).isEqualTo(2);
+      // Vert.x hands each upgraded WebSocket over to Crowdwire, and its HTTP meters stop counting it there.
+      assertThat(value(metrics, "vertx_http_server_active_ws_connections")).isZero();
       assertThat(value(metrics, "crowdwire_subscriptions")).isEqualTo(2);
       assertThat(value(metrics, "crowdwire_channels_watched")).isEqualTo(1);
       assertThat(value(metrics, "crowdwire_ready")).isEqualTo(1);

@@ -11,6 +11,8 @@ import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.UpgradeRejectedException;
 import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.http.WebSocketFrame;
 import io.vertx.core.json.JsonArray;
@@ -39,6 +41,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
@@ -440,6 +443,31 @@ class SocketProtocolTest {
   }
 
   @Test
+  void fragmentedMessagesUnderTheFrameLimitAreJoined() throws Exception {
+    String posts = fresh("joined");
+    WebSocket client = Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      .setPort(instance.port()).setURI("/api/realtime?db=postgres&auth=" + Tokens.user("joined"))));
+    BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    client.textMessageHandler(frames::add);
+    try {
+      String subscribe = subscribe(posts).encode();
+      Clients.await(client.writeFrame(WebSocketFrame.textFrame(subscribe.substring(0, 5), false)));
+      Clients.await(client.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(subscribe.substring(5, 9)), false)));
+      Clients.await(client.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(subscribe.substring(9)), true)));
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("SUBSCRIBED");
+      // Unfragmented and fragmented messages mix on one connection.
+      client.writeTextMessage(message("PING").encode());
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("PONG");
+      String ping = message("PING").encode();
+      Clients.await(client.writeFrame(WebSocketFrame.textFrame(ping.substring(0, 3), false)));
+      Clients.await(client.writeFrame(WebSocketFrame.continuationFrame(Buffer.buffer(ping.substring(3)), true)));
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("PONG");
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
   void aFragmentedMessageOverTheFrameLimitAlsoClosesWith1009() {
     int limit = TestConfig.embedded().limits().frameBytes();
     String posts = fresh("fragments");
@@ -474,6 +502,77 @@ class SocketProtocolTest {
     expectAlive(neighbour);
     assertThat(code).as("close code for a fragmented message over limits.frameBytes (frames received meanwhile: %s)",
       frames).isEqualTo((short) 1009);
+  }
+
+  @Test
+  void aClientThatStopsReadingIsLetGoOnceItsWriteQueueIsFull() throws Exception {
+    CrowdwireConfig base = TestConfig.embedded();
+    CrowdwireConfig.Limits l = base.limits();
+    Crowdwire small = fleet.start(base.withLimits(new CrowdwireConfig.Limits(l.webhookBodyBytes(), l.frameBytes(),
+      l.subscriptionsPerConnection(), l.replayPageSize(), l.replayBufferEvents(), 64 * 1024)));
+    String posts = fresh("stalled");
+    RawSocket stalled = RawSocket.upgrade(small.port(), "/api/realtime?db=postgres&auth=" + Tokens.user("stalled"));
+    stalled.sendText(subscribe(posts).encode());
+    awaitUntil(() -> small.state().subscriptions() == 1, "the subscription");
+
+    // It reads nothing: the kernel's buffers fill up, then the server's write queue, and the session ends.
+    String pad = "x".repeat(60_000);
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    for (int n = 0; small.state().subscriptions() == 1 && System.nanoTime() < deadline; n++) {
+      Clients.webhook(small.port(), posts, new JsonObject().put("id", "e" + n).put("pad", pad));
+    }
+    assertThat(small.state().subscriptions()).as("subscriptions once the queue is full").isZero();
+    // Its close frame waits behind what it never read, so the connection is dropped after the close timeout.
+    awaitUntil(() -> small.state().connections() == 0, "the connection's end");
+    stalled.close();
+  }
+
+  private static void awaitUntil(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        fail("timed out waiting for %s", what);
+      }
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void compressionWorksWhereConfigured() throws Exception {
+    CrowdwireConfig base = TestConfig.embedded();
+    CrowdwireConfig.Socket s = base.socket();
+    Crowdwire compressing = fleet.start(base.withSocket(new CrowdwireConfig.Socket(s.pingIntervalMs(), s.idleTimeoutMs(),
+      s.sockJsHeartbeatMs(), s.liveBatchMs(), true)));
+    WebSocketClient deflating = Clients.VERTX.createWebSocketClient(new WebSocketClientOptions()
+      .setTryUsePerMessageCompression(true));
+    String posts = fresh("deflated");
+    WebSocket client = Clients.await(deflating.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      .setPort(compressing.port()).setURI("/api/realtime?db=postgres&auth=" + Tokens.user("deflated"))));
+    BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    client.textMessageHandler(frames::add);
+    try {
+      assertThat(client.headers().get("sec-websocket-extensions")).contains("permessage-deflate");
+      client.writeTextMessage(subscribe(posts).encode());
+      assertThat(new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS)).getString("type")).isEqualTo("SUBSCRIBED");
+      String id = post(compressing, posts, "squeezed");
+      JsonObject events = new JsonObject(frames.poll(WAIT.toMillis(), TimeUnit.MILLISECONDS));
+      assertThat(ids(events.getJsonArray("events").stream().map(JsonObject.class::cast).toList())).containsExactly(id);
+    } finally {
+      client.close();
+      deflating.close();
+    }
+  }
+
+  @Test
+  void stoppingAnInstanceClosesItsWebSocketsWith1001() {
+    Crowdwire stopping = fleet.start(TestConfig.embedded());
+    WsClient client = client(stopping);
+    client.subscribed(fresh("stopping"), null);
+    assertThat(stopping.state().connections()).isEqualTo(1);
+
+    Clients.await(stopping.stop());
+    assertThat(client.awaitClose(WAIT)).as("close code on shutdown").isEqualTo((short) 1001);
+    assertThat(stopping.state().connections()).isZero();
   }
 
   @Test
@@ -575,6 +674,16 @@ class SocketProtocolTest {
       String response = head.toString(StandardCharsets.US_ASCII);
       assertThat(response).startsWith("HTTP/1.1 101");
       return new RawSocket(socket, in);
+    }
+
+    /** Sends a short text message, masked with a zero key as a client must mask. */
+    void sendText(String text) throws IOException {
+      byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+      assertThat(payload.length).isLessThan(126);
+      OutputStream out = socket.getOutputStream();
+      out.write(new byte[] {(byte) 0x81, (byte) (0x80 | payload.length), 0, 0, 0, 0});
+      out.write(payload);
+      out.flush();
     }
 
     /** Reads frames, answering nothing, until the server's close frame; returns its code. */
