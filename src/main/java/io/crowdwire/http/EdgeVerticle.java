@@ -102,7 +102,11 @@ public final class EdgeVerticle extends VerticleBase {
     if (state.startDraining()) {
       LOG.info("Draining: unready, closing clients with 1001, up to {} ms for webhooks in flight", config.server().drainMs());
     }
-    realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down");
-    return server.shutdown(config.server().drainMs(), TimeUnit.MILLISECONDS).onComplete(ignored -> state.edgeStopped());
+    long drainMs = config.server().drainMs();
+    // Vert.x no longer tracks the WebSockets Crowdwire took over, so its shutdown does not wait for them.
+    Future<Void> clientsGone = realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down")
+      .timeout(drainMs, TimeUnit.MILLISECONDS).otherwiseEmpty();
+    return Future.join(clientsGone, server.shutdown(drainMs, TimeUnit.MILLISECONDS))
+      .onComplete(ignored -> state.edgeStopped());
   }
 }

@@ -54,6 +54,10 @@ final class KeepAlive<T> {
     return sliceOf(connection).remove(connection);
   }
 
+  boolean isEmpty() {
+    return slices.stream().allMatch(Set::isEmpty);
+  }
+
   List<T> all() {
     List<T> all = new ArrayList<>();
     slices.forEach(all::addAll);

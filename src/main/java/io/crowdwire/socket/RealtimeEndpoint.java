@@ -14,6 +14,7 @@ import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -50,6 +51,8 @@ public final class RealtimeEndpoint {
   private final WebSocketLink.Settings webSocketSettings;
   private final Set<ClientSession> sockJsSessions = new HashSet<>();
   private long keepAliveTimer = -1;
+  /** Set by {@link #closeAll}: completed once the last connection is gone. */
+  private Promise<Void> allClosed;
 
   public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
                           Metrics metrics) {
@@ -89,12 +92,24 @@ public final class RealtimeEndpoint {
     }
   }
 
-  /** Closes every connection, e.g. with "going away" on shutdown so clients resume elsewhere. */
-  public void closeAll(short code, String reason) {
+  /**
+   * Closes every connection, e.g. with "going away" on shutdown so clients resume elsewhere. Completes once each
+   * is gone: a WebSocket once its client answered the close (or did not in time), and its subscriptions ended.
+   */
+  public Future<Void> closeAll(short code, String reason) {
     vertx.cancelTimer(keepAliveTimer);
+    allClosed = Promise.promise();
     List<ClientSession> all = webSockets.all();
     all.addAll(sockJsSessions);
     all.forEach(session -> session.close(code, reason));
+    completeIfAllClosed();
+    return allClosed.future();
+  }
+
+  private void completeIfAllClosed() {
+    if (allClosed != null && webSockets.isEmpty() && sockJsSessions.isEmpty()) {
+      allClosed.tryComplete();
+    }
   }
 
   private void upgrade(RoutingContext ctx) {
@@ -204,5 +219,6 @@ public final class RealtimeEndpoint {
       LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("Connection closed");
     }
     session.onClosed();
+    completeIfAllClosed();
   }
 }

@@ -81,8 +81,8 @@ final class Subscription {
     cancelled = true;
     services.subscribers().remove(this);
     services.state().subscriptionEnded();
-    // While the instance shuts down the bridge may be gone already; its watches go with it.
-    if (watching && !services.state().draining()) {
+    // Also while the instance shuts down: the bridge stops only after the edges (InstanceState.edgesStopped).
+    if (watching) {
       services.log().unwatch(channel);
     }
   }
