@@ -14,6 +14,6 @@ COPY --from=build /src/target/crowdwire.jar crowdwire.jar
 COPY conf conf
 USER 10001
 # Public port (webhook, realtime) and the internal management port (/metrics, /health, /ready).
-EXPOSE 8080 9090
+EXPOSE 8080 9090 5701 5702
 # Exec form: java is PID 1 and gets SIGTERM itself, so a stopping container drains instead of being killed.
 ENTRYPOINT ["java", "@conf/jvm.options", "-jar", "crowdwire.jar"]

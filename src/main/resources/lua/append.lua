@@ -1,9 +1,9 @@
 -- Appends one event to a channel's stream, atomically: drop a repeated delivery, XADD, trim by length
--- and age, remember the delivery id, and PUBLISH "<id> <data>" so live order equals stream order and
--- nothing is published that is not stored.
+-- and age, remember the delivery id, and publish "<id> <data>" so live order equals stream order and
+-- nothing is published that is not stored. Every key and the channel share one hash tag, so one slot.
 -- KEYS[1] stream, KEYS[2] delivery key (ignored when ARGV[5] is empty)
 -- ARGV[1] data, ARGV[2] max length, ARGV[3] retention ms, ARGV[4] pub/sub channel,
--- ARGV[5] delivery id or '', ARGV[6] delivery window ms
+-- ARGV[5] delivery id or '', ARGV[6] delivery window ms, ARGV[7] PUBLISH, or SPUBLISH for sharded pub/sub
 if ARGV[5] ~= '' then
   local seen = redis.call('GET', KEYS[2])
   if seen then
@@ -15,5 +15,5 @@ trim(KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), id)
 if ARGV[5] ~= '' then
   redis.call('SET', KEYS[2], id, 'PX', ARGV[6])
 end
-redis.call('PUBLISH', ARGV[4], id .. ' ' .. ARGV[1])
+redis.call(ARGV[7], ARGV[4], id .. ' ' .. ARGV[1])
 return {id, 0}

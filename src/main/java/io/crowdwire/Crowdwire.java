@@ -5,6 +5,7 @@ import io.crowdwire.health.InstanceState;
 import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 
 /** A running instance in this process, for embedding and tests; {@link Main} runs the same verticle. */
@@ -21,10 +22,11 @@ public final class Crowdwire {
   public static Future<Crowdwire> start(CrowdwireConfig config) {
     InstanceState state = new InstanceState();
     Metrics metrics = new Metrics(state);
-    Vertx vertx = metrics.vertxBuilder(CrowdwireVerticle.vertxOptions(config, new VertxOptions())).build();
-    return vertx.deployVerticle(new CrowdwireVerticle(config, state, metrics))
+    VertxBuilder builder = CrowdwireVerticle.vertxBuilder(config, metrics, new VertxOptions());
+    Future<Vertx> built = config.cluster().enabled() ? builder.buildClustered() : Future.succeededFuture(builder.build());
+    return built.compose(vertx -> vertx.deployVerticle(new CrowdwireVerticle(config, state, metrics))
       .map(ignored -> new Crowdwire(vertx, state))
-      .recover(failure -> vertx.close().compose(ignored -> Future.failedFuture(failure)));
+      .recover(failure -> vertx.close().compose(ignored -> Future.failedFuture(failure))));
   }
 
   public int port() {

@@ -1,15 +1,21 @@
 package io.crowdwire;
 
+import io.crowdwire.auth.Revocations;
 import io.crowdwire.bridge.BridgeVerticle;
 import io.crowdwire.bus.LocalCodec;
+import io.crowdwire.cluster.ClusterSetup;
+import io.crowdwire.cluster.FleetVerticle;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.http.EdgeVerticle;
+import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.metrics.ManagementVerticle;
 import io.crowdwire.metrics.Metrics;
+import io.crowdwire.socket.LocalConnections;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +37,19 @@ public final class CrowdwireVerticle extends VerticleBase {
     this.metrics = metrics;
   }
 
-  /** What the service needs of Vert.x itself: its event loops, and the native transport where there is one. */
+  /**
+   * What the service needs of Vert.x itself: its event loops, the native transport where there is one, and when
+   * clustered, the event bus on the member's address.
+   */
   public static VertxOptions vertxOptions(CrowdwireConfig config, VertxOptions options) {
-    return options.setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true);
+    options.setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true);
+    return config.cluster().enabled() ? ClusterSetup.eventBus(config.cluster(), options) : options;
+  }
+
+  /** A builder for this configuration's Vert.x: clustered (by Hazelcast) only when clustering is on. */
+  public static VertxBuilder vertxBuilder(CrowdwireConfig config, Metrics metrics, VertxOptions options) {
+    VertxBuilder builder = metrics.vertxBuilder(vertxOptions(config, options));
+    return config.cluster().enabled() ? builder.withClusterManager(ClusterSetup.clusterManager(config.cluster())) : builder;
   }
 
   @Override
@@ -41,16 +57,22 @@ public final class CrowdwireVerticle extends VerticleBase {
     LocalCodec.registerAll(vertx);
     warnIfInsecure();
     int edges = config.eventLoops();
+    LocalConnections connections = new LocalConnections();
+    Revocations revocations = new Revocations(config.auth().revocationTtlMs());
+    // One per instance: its connection caps and in-memory windows count across all edge verticles.
+    AccessLimits limits = new AccessLimits(vertx, config, metrics);
     return vertx.deployVerticle(new BridgeVerticle(config, state, metrics))
+      .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, connections, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
-      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state, metrics),
+      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state, metrics, connections, revocations, limits),
         new DeploymentOptions().setInstances(edges)))
       .onSuccess(ignored -> {
         state.markDeployed();
-        LOG.info("Crowdwire listening on {}:{} (management {}) with {} edge verticle(s), {} event store, {} transport",
+        LOG.info("Crowdwire listening on {}:{} (management {}) with {} edge verticle(s), {} event store, {} transport, {}",
           config.server().host(), state.port(), state.managementPort(), edges,
           config.redis().embedded() ? "embedded (in-process)" : "Redis",
-          vertx.isNativeTransportEnabled() ? "native" : "JDK NIO");
+          vertx.isNativeTransportEnabled() ? "native" : "JDK NIO",
+          vertx.isClustered() ? "clustered" : "not clustered");
       });
   }
 

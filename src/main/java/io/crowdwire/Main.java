@@ -15,7 +15,9 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
@@ -26,21 +28,27 @@ import java.util.function.Supplier;
  */
 public final class Main {
 
+  private static final Set<String> CLUSTER_FLAGS = Set.of("-c", "-cluster", "--cluster");
+
   private Main() {
   }
 
   public static void main(String[] args) {
-    CrowdwireConfig config = ConfigLoader.load(System.getenv());
+    CrowdwireConfig loaded = ConfigLoader.load(System.getenv());
     if (args.length > 0 && args[0].equals("token")) {
-      String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
-      System.exit(new CommandLine(new TokenCommand(config)).execute(rest));
+      String[] rest = Arrays.copyOfRange(args, 1, args.length);
+      System.exit(new CommandLine(new TokenCommand(loaded)).execute(rest));
     }
+    // Clustered by configuration (CLUSTER=true) or by Vert.x's own -cluster flag; each implies the other.
+    boolean flagged = Arrays.stream(args).anyMatch(CLUSTER_FLAGS::contains);
+    CrowdwireConfig config = loaded.withCluster(loaded.cluster().enabled(loaded.cluster().enabled() || flagged));
+    String[] launchArgs = config.cluster().enabled() && !flagged ? prepend("-cluster", args) : args;
     InstanceState state = new InstanceState();
     Metrics metrics = new Metrics(state);
-    new VertxApplication(args, new VertxApplicationHooks() {
+    new VertxApplication(launchArgs, new VertxApplicationHooks() {
       @Override
       public VertxBuilder createVertxBuilder(VertxOptions options) {
-        return metrics.vertxBuilder(CrowdwireVerticle.vertxOptions(config, options));
+        return CrowdwireVerticle.vertxBuilder(config, metrics, options);
       }
 
       @Override
@@ -48,6 +56,13 @@ public final class Main {
         return () -> new CrowdwireVerticle(config, state, metrics);
       }
     }).launch();
+  }
+
+  private static String[] prepend(String first, String[] rest) {
+    String[] all = new String[rest.length + 1];
+    all[0] = first;
+    System.arraycopy(rest, 0, all, 1, rest.length);
+    return all;
   }
 
   @Command(name = "token", mixinStandardHelpOptions = true,

@@ -26,6 +26,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -33,7 +35,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Issue 4, "Leaving safely": one of three instances of the packaged jar is killed with SIGKILL while 500
  * clients are subscribed and webhooks flow into the other two. The killed instance's clients reconnect after
  * 3 s, as the VSKI client does, to a survivor with their last id. Every event acknowledged with 200 must reach
- * every client exactly once: nothing lost, nothing doubled.
+ * every client exactly once: nothing lost, nothing doubled. The instances form a cluster: it drops the killed
+ * member, counts every client on the survivors, and a member stopped with SIGTERM leaves it at once.
  */
 class FailoverIT {
 
@@ -50,11 +53,18 @@ class FailoverIT {
   @Test
   void killingAnInstanceLosesAndDoublesNothing() throws Exception {
     try (RedisProcess redis = RedisProcess.start(); Fleet fleet = new Fleet()) {
+      List<Integer> clusterPorts = new ArrayList<>();
       for (int i = 0; i < INSTANCES; i++) {
-        fleet.instances.add(Instance.start(i, redis.url()));
+        clusterPorts.add(RedisProcess.freePort());
+      }
+      for (int i = 0; i < INSTANCES; i++) {
+        fleet.instances.add(Instance.start(i, redis.url(), clusterPorts));
       }
       for (Instance instance : fleet.instances) {
         instance.awaitReady();
+      }
+      for (Instance instance : fleet.instances) {
+        instance.awaitHealth(h -> h.getInteger("members") == INSTANCES, "all members in one cluster");
       }
 
       // Each client starts on its home instance; once that is gone, it is sent round-robin to the survivors.
@@ -177,6 +187,19 @@ class FailoverIT {
         lost, duplicated, CLIENTS, expected.size(), summary, evidence).isZero();
       assertThat(duplicated).as("duplicated = %d, lost = %d over %d clients and %d acknowledged events: %s %s",
         duplicated, lost, CLIENTS, expected.size(), summary, evidence).isZero();
+
+      // The cluster noticed the killed member, and every client is counted on a survivor.
+      Instance survivor = fleet.instances.get(2);
+      survivor.awaitHealth(h -> h.getInteger("members") == INSTANCES - 1, "the killed member removed");
+      survivor.awaitHealth(h -> h.getJsonObject("region").getInteger("subscriptions") == CLIENTS,
+        "every client subscribed on a survivor");
+
+      // SIGTERM: the member drains, leaves the cluster at once, and its clients move to the last one.
+      dead.add(1);
+      fleet.instances.get(1).terminate();
+      fleet.instances.get(1).awaitExit();
+      survivor.awaitHealth(h -> h.getInteger("members") == 1, "the terminated member left");
+      survivor.awaitHealth(h -> h.getInteger("clients") == CLIENTS, "every client on the last member");
     }
   }
 
@@ -241,17 +264,31 @@ class FailoverIT {
       this.process = process;
     }
 
-    static Instance start(int index, String redisUrl) throws IOException {
+    static Instance start(int index, String redisUrl, List<Integer> clusterPorts) throws IOException {
       int port = RedisProcess.freePort();
       int managementPort = RedisProcess.freePort();
       // Production's serial collector; a small heap and the quick compiler only, as three JVMs share two cores.
-      ProcessBuilder builder = new ProcessBuilder("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-        "-jar", JAR.toString())
+      List<String> command = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
+        "-jar", JAR.toString()));
+      // Clustered by the environment, or (the last one) by Vert.x's own flag.
+      boolean byFlag = index == INSTANCES - 1;
+      if (byFlag) {
+        command.add("-cluster");
+      }
+      ProcessBuilder builder = new ProcessBuilder(command)
         .redirectErrorStream(true).redirectOutput(Path.of("target", "failover-" + index + ".log").toFile());
       builder.environment().keySet().removeIf(key -> key.equals("JWT_SECRET") || key.equals("REDIS_URL"));
       builder.environment().putAll(Map.of("PORT", Integer.toString(port), "MANAGEMENT_PORT",
         Integer.toString(managementPort), "HOST", "127.0.0.1", "REDIS_URL", redisUrl, "JWT_SECRET", TestConfig.SECRET,
         "EVENT_LOOPS", "2"));
+      // A cluster on loopback, members by a static list, as an operator without Kubernetes would run it.
+      if (!byFlag) {
+        builder.environment().put("CLUSTER", "true");
+      }
+      builder.environment().putAll(Map.of("CLUSTER_HOST", "127.0.0.1",
+        "CLUSTER_PORT", clusterPorts.get(index).toString(), "EVENT_BUS_PORT", Integer.toString(RedisProcess.freePort()),
+        "CLUSTER_MEMBERS", clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")),
+        "CLUSTER_MEMBER_TIMEOUT_MS", "4000"));
       return new Instance(index, port, managementPort, builder.start());
     }
 
@@ -268,6 +305,18 @@ class FailoverIT {
         }
         assertThat(System.currentTimeMillis()).as("instance %d ready within 30 s", index).isLessThan(deadline);
         Thread.sleep(100);
+      }
+    }
+
+    /** Waits until this instance's /health satisfies {@code wanted}. */
+    void awaitHealth(Predicate<JsonObject> wanted, String what) throws InterruptedException {
+      long deadline = System.currentTimeMillis() + 30_000;
+      JsonObject health = Clients.get(port, "/health").bodyAsJsonObject();
+      while (!wanted.test(health)) {
+        assertThat(System.currentTimeMillis()).as("instance %d: %s within 30 s; /health says %s", index, what, health)
+          .isLessThan(deadline);
+        Thread.sleep(100);
+        health = Clients.get(port, "/health").bodyAsJsonObject();
       }
     }
 

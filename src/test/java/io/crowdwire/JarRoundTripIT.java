@@ -66,6 +66,13 @@ class JarRoundTripIT {
       assertThat(logLines).isNotEmpty().allSatisfy(line -> assertThat(new JsonObject(line).getString("level")).isNotNull());
       assertThat(String.join("\n", logLines)).doesNotContain(webhookToken).doesNotContain(userToken);
 
+      // Alone, it runs unclustered: Hazelcast is never started.
+      JsonObject health = Clients.get(port, "/health").bodyAsJsonObject();
+      assertThat(health.getBoolean("clustered")).isFalse();
+      assertThat(health.getInteger("members")).isEqualTo(1);
+      assertThat(health.getJsonObject("region").getInteger("connections")).isEqualTo(1);
+      assertThat(String.join("\n", logLines)).contains("not clustered").doesNotContainIgnoringCase("hazelcast");
+
       assertThat(metrics).containsPattern("(?m)^crowdwire_events_appended_total 1\\.0$")
         .contains("vertx_http_server_requests_total");
 

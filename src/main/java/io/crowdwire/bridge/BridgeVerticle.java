@@ -2,7 +2,9 @@ package io.crowdwire.bridge;
 
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Unwatch;
 import io.crowdwire.bus.LogRequests.Watch;
@@ -50,6 +52,8 @@ public final class BridgeVerticle extends VerticleBase {
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
       .onSuccess(appended -> metrics.appended(appended.duplicate()))));
     bus.<Read>localConsumer(Addresses.READ, message -> reply(message, reads.read(message.body())));
+    bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));
+    bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
     bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
     return log.start();

@@ -3,8 +3,11 @@ package io.crowdwire.bridge;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LogEntry;
+import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.vertx.core.Future;
@@ -24,6 +27,11 @@ public interface EventLog {
   Future<Appended> append(Append request);
 
   Future<History> read(Read request);
+
+  /** Consumer groups: see {@link Claim}. */
+  Future<Claimed> claim(Claim request);
+
+  Future<Boolean> ack(Ack request);
 
   /** Relay {@code channel} live to the sink; completes once no entry appended from now on can be missed. */
   Future<Void> watch(Channel channel);

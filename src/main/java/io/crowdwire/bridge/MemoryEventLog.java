@@ -3,8 +3,11 @@ package io.crowdwire.bridge;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LogEntry;
+import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
@@ -96,6 +99,45 @@ public final class MemoryEventLog implements EventLog {
     return Future.succeededFuture(EventLog.history(request, page, stream.top, stream.maxDeleted));
   }
 
+  /** As Redis consumer groups do: stale pending entries are handed over first, then entries after the group's position. */
+  @Override
+  public Future<Claimed> claim(Claim request) {
+    long now = clock.getAsLong();
+    Stream stream = streams.computeIfAbsent(request.channel(), c -> new Stream());
+    stream.expire(now);
+    Group group = stream.groups.computeIfAbsent(request.group(), g -> new Group(stream.top));
+    List<LogEntry> claimed = new ArrayList<>();
+    Iterator<Map.Entry<EventId, Pending>> pending = group.pending.entrySet().iterator();
+    while (pending.hasNext() && claimed.size() < request.count()) {
+      Map.Entry<EventId, Pending> held = pending.next();
+      if (now - held.getValue().deliveredAt() >= request.reclaimAfterMs()) {
+        LogEntry entry = stream.entries.get(held.getKey());
+        if (entry == null) {
+          pending.remove(); // trimmed by retention meanwhile
+        } else {
+          held.setValue(new Pending(request.consumer(), now));
+          claimed.add(entry);
+        }
+      }
+    }
+    for (LogEntry entry : stream.entries.tailMap(group.position, false).values()) {
+      if (claimed.size() >= request.count()) {
+        break;
+      }
+      group.position = entry.id();
+      group.pending.put(entry.id(), new Pending(request.consumer(), now));
+      claimed.add(entry);
+    }
+    return Future.succeededFuture(new Claimed(claimed));
+  }
+
+  @Override
+  public Future<Boolean> ack(Ack request) {
+    Stream stream = streams.get(request.channel());
+    Group group = stream == null ? null : stream.groups.get(request.group());
+    return Future.succeededFuture(group != null && group.pending.remove(request.id()) != null);
+  }
+
   @Override
   public Future<Void> watch(Channel channel) {
     watched.add(channel);
@@ -120,9 +162,23 @@ public final class MemoryEventLog implements EventLog {
   private record Delivery(EventId id, long expiresAt) {
   }
 
+  private record Pending(String consumer, long deliveredAt) {
+  }
+
+  /** A consumer group: where it is in the stream, and what it was given but has not acknowledged, oldest first. */
+  private static final class Group {
+    final LinkedHashMap<EventId, Pending> pending = new LinkedHashMap<>();
+    EventId position;
+
+    Group(EventId position) {
+      this.position = position;
+    }
+  }
+
   private final class Stream {
     final NavigableMap<EventId, LogEntry> entries = new TreeMap<>();
     final LinkedHashMap<String, Delivery> deliveries = new LinkedHashMap<>();
+    final Map<String, Group> groups = new HashMap<>();
     EventId top = EventId.ZERO;
     EventId maxDeleted = EventId.ZERO;
 

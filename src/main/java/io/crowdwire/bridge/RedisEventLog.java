@@ -3,8 +3,11 @@ package io.crowdwire.bridge;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LogEntry;
+import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
@@ -12,43 +15,66 @@ import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisRole;
+import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The log on Redis: one stream per channel, appended by one Lua script (de-duplicate, XADD, trim, PUBLISH),
- * read by another, and relayed live by {@link RedisLiveFeed}, which also heals gaps after an outage.
+ * The log on Redis (standalone, a Redis Cluster or a Sentinel-managed primary): one stream per channel, appended
+ * by one Lua script (de-duplicate, XADD, trim, publish), read by another, and relayed live by
+ * {@link RedisLiveFeed}, which also heals gaps after an outage or a slot move.
  */
 public final class RedisEventLog implements EventLog {
 
   private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/append.lua");
   private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/read.lua");
+  private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/group_claim.lua");
 
   private final CrowdwireConfig config;
   private final Redis commands;
+  private final PubSub pubSub;
   private final RedisLiveFeed feed;
 
   public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink, Metrics metrics) {
     this.config = config;
     CrowdwireConfig.Redis redis = config.redis();
+    // On a cluster the client sends each script to the master owning the slot of its keys (they share the
+    // channel's hash tag), following MOVED and ASK redirections and retrying TRYAGAIN while a slot migrates.
     this.commands = Redis.createClient(vertx, options(redis).setMaxPoolSize(redis.poolSize())
       .setMaxPoolWaiting(redis.maxWaiting()));
-    Redis subscriber = Redis.createClient(vertx, options(redis).setMaxPoolSize(1));
-    this.feed = new RedisLiveFeed(vertx, subscriber, this::read, sink,
-      new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics);
+    this.pubSub = redis.mode() == CrowdwireConfig.Redis.Mode.CLUSTER ? PubSub.SHARDED : PubSub.PLAIN;
+    NodeClients nodes = new NodeClients(vertx, node -> options(redis).setType(RedisClientType.STANDALONE)
+      .setEndpoints(new ArrayList<>(List.of(node))));
+    RedisTopology topology = switch (redis.mode()) {
+      case STANDALONE -> new StandaloneTopology(nodes, redis.endpoints().get(0));
+      case CLUSTER -> new ClusterTopology(nodes, redis.endpoints());
+      case SENTINEL -> new SentinelTopology(nodes, redis.endpoints(), redis.masterName());
+    };
+    this.feed = new RedisLiveFeed(vertx, topology, pubSub, this::read, sink,
+      () -> new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics);
   }
 
-  private static RedisOptions options(CrowdwireConfig.Redis redis) {
-    return new RedisOptions()
-      .setConnectionString(redis.url())
+  /** How every Redis client of this instance reaches the configured Redis (the rate limiter has its own pool). */
+  public static RedisOptions options(CrowdwireConfig.Redis redis) {
+    RedisOptions options = new RedisOptions()
+      .setEndpoints(new ArrayList<>(redis.endpoints()))
       .setPreferredProtocolVersion(ProtocolVersion.RESP3)
       .setNetClientOptions(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, redis.requestTimeoutMs()))
         .setTcpKeepAlive(true).setTcpNoDelay(true));
+    return switch (redis.mode()) {
+      case STANDALONE -> options.setType(RedisClientType.STANDALONE);
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER);
+      // Sentinel-managed: new connections go to the primary the sentinels name (asked again every second).
+      case SENTINEL -> options.setType(RedisClientType.SENTINEL).setRole(RedisRole.MASTER).setMasterName(redis.masterName());
+    };
   }
 
   @Override
@@ -63,7 +89,7 @@ public final class RedisEventLog implements EventLog {
     List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId));
     List<String> args = List.of(request.data(), Integer.toString(config.events().maxLength()),
       Long.toString(config.events().retentionMs()), RedisKeys.live(channel), deliveryId,
-      Long.toString(config.events().dedupeWindowMs()));
+      Long.toString(config.events().dedupeWindowMs()), pubSub.publish);
     return APPEND.run(commands, keys, args)
       .map(reply -> new Appended(EventId.parse(reply.get(0).toString()), reply.get(1).toInteger() == 1));
   }
@@ -76,6 +102,25 @@ public final class RedisEventLog implements EventLog {
     return READ.run(commands, List.of(RedisKeys.stream(request.channel())), args)
       .map(reply -> EventLog.history(request, entries(reply.get(2)),
         EventId.parse(reply.get(0).toString()), EventId.parse(reply.get(1).toString())));
+  }
+
+  @Override
+  public Future<Claimed> claim(Claim request) {
+    List<String> args = List.of(request.group(), request.consumer(), Integer.toString(request.count()),
+      Long.toString(request.reclaimAfterMs()));
+    return GROUP_CLAIM.run(commands, List.of(RedisKeys.stream(request.channel())), args).map(reply -> {
+      List<LogEntry> entries = new ArrayList<>(reply.size() / 2);
+      for (int i = 0; i + 1 < reply.size(); i += 2) {
+        entries.add(new LogEntry(EventId.parse(reply.get(i).toString()), reply.get(i + 1).toString()));
+      }
+      return new Claimed(entries);
+    });
+  }
+
+  @Override
+  public Future<Boolean> ack(Ack request) {
+    return commands.send(Request.cmd(Command.XACK).arg(RedisKeys.stream(request.channel())).arg(request.group())
+      .arg(request.id().toString())).map(reply -> reply.toInteger() == 1);
   }
 
   private static List<LogEntry> entries(Response xrange) {

@@ -19,7 +19,7 @@ import java.util.List;
  * A Lua script run by its SHA1, falling back to sending its text when Redis does not know it (first use,
  * or a Redis that restarted and forgot its script cache).
  */
-final class RedisScript {
+public final class RedisScript {
 
   private final String source;
   private final String sha;
@@ -30,7 +30,7 @@ final class RedisScript {
   }
 
   /** The script made of these resources, concatenated: shared Lua functions come first. */
-  static RedisScript load(String... resources) {
+  public static RedisScript load(String... resources) {
     StringBuilder source = new StringBuilder();
     for (String resource : resources) {
       try (InputStream in = RedisScript.class.getResourceAsStream(resource)) {
@@ -45,7 +45,7 @@ final class RedisScript {
     return new RedisScript(source.toString());
   }
 
-  Future<Response> run(Redis redis, List<String> keys, List<String> args) {
+  public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
     return redis.send(request(Command.EVALSHA, sha, keys, args))
       .recover(failure -> failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")
         ? redis.send(request(Command.EVAL, source, keys, args))

@@ -10,12 +10,23 @@ public final class Addresses {
   public static final String APPEND = "crowdwire.log.append";
   /** {@link LogRequests.Read} -> {@link LogRequests.History}. */
   public static final String READ = "crowdwire.log.read";
+  /** {@link LogRequests.Claim} -> {@link LogRequests.Claimed}. */
+  public static final String CLAIM = "crowdwire.log.claim";
+  /** {@link LogRequests.Ack} -> Boolean: the delivery was pending and is now settled. */
+  public static final String ACK = "crowdwire.log.ack";
   /** {@link LogRequests.Watch} -> null once the channel is relayed live. Reference-counted. */
   public static final String WATCH = "crowdwire.log.watch";
   /** {@link LogRequests.Unwatch}, no reply: one watch less. */
   public static final String UNWATCH = "crowdwire.log.unwatch";
   /** {@link LiveBatch}, published locally by the bridge to every socket verticle. */
   public static final String LIVE = "crowdwire.live";
+  /**
+   * JSON {@code {type: JOIN|LEAVE, db, collection, subject, connectionId}}, published to every socket verticle of
+   * the cluster: the one message that crosses it, as it is about connections, not events.
+   */
+  public static final String PRESENCE_CHANGES = "crowdwire.presence.changes";
+  /** No body, published locally when a member left the cluster: subscribers of presence channels get the list again. */
+  public static final String PRESENCE_RESYNC = "crowdwire.presence.resync";
 
   private Addresses() {
   }

@@ -1,6 +1,7 @@
 package io.crowdwire.bus;
 
 import io.crowdwire.protocol.Frames;
+import io.vertx.core.json.JsonObject;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,6 +16,7 @@ public final class LiveBatch {
   private final List<LogEntry> entries;
   private volatile String frame;
   private volatile byte[] frameUtf8;
+  private volatile List<JsonObject> records;
 
   public LiveBatch(Channel channel, List<LogEntry> entries) {
     this.channel = channel;
@@ -51,5 +53,18 @@ public final class LiveBatch {
       frameUtf8 = encoded;
     }
     return encoded;
+  }
+
+  /**
+   * The entries' records, in the same order, decoded once per batch and instance by whichever event loop asks
+   * first: only filtered subscriptions ask, so a channel without one never decodes anything. Read-only.
+   */
+  public List<JsonObject> records() {
+    List<JsonObject> decoded = records;
+    if (decoded == null) {
+      decoded = entries.stream().map(LogEntry::record).toList();
+      records = decoded;
+    }
+    return decoded;
   }
 }

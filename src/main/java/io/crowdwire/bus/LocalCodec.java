@@ -14,7 +14,8 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
 
   private static final List<Class<?>> LOCAL_TYPES = List.of(
     LogRequests.Append.class, LogRequests.Appended.class, LogRequests.Read.class, LogRequests.History.class,
-    LogRequests.Watch.class, LogRequests.Unwatch.class, LiveBatch.class);
+    LogRequests.Watch.class, LogRequests.Unwatch.class, LogRequests.Claim.class, LogRequests.Claimed.class,
+    LogRequests.Ack.class, LiveBatch.class);
 
   private final String name;
 

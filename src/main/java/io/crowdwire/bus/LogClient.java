@@ -1,7 +1,10 @@
 package io.crowdwire.bus;
 
+import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Unwatch;
@@ -32,6 +35,14 @@ public final class LogClient {
 
   public Future<History> read(Read read) {
     return bus.<History>request(Addresses.READ, read, options).map(Message::body);
+  }
+
+  public Future<Claimed> claim(Claim claim) {
+    return bus.<Claimed>request(Addresses.CLAIM, claim, options).map(Message::body);
+  }
+
+  public Future<Boolean> ack(Ack ack) {
+    return bus.<Boolean>request(Addresses.ACK, ack, options).map(Message::body);
   }
 
   public Future<Void> watch(Channel channel) {

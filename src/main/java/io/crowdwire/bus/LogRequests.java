@@ -32,6 +32,20 @@ public final class LogRequests {
   public record History(List<LogEntry> entries, EventId top, boolean recovered, boolean more) {
   }
 
+  /**
+   * Give {@code consumer} of consumer group {@code group} up to {@code count} entries: those held unacknowledged
+   * (by any consumer) for {@code reclaimAfterMs} or more first, then new ones. Answered with {@link Claimed}.
+   */
+  public record Claim(Channel channel, String group, String consumer, int count, long reclaimAfterMs) {
+  }
+
+  public record Claimed(List<LogEntry> entries) {
+  }
+
+  /** Settle a group's delivery of {@code id}; answered with whether it was still pending. */
+  public record Ack(Channel channel, String group, EventId id) {
+  }
+
   /** Start relaying a channel live; the reply comes once live entries can no longer be missed. */
   public record Watch(Channel channel) {
   }

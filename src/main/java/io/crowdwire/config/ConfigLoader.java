@@ -2,6 +2,7 @@ package io.crowdwire.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -53,9 +54,24 @@ public final class ConfigLoader {
     });
     try {
       return YAML.treeToValue(tree, CrowdwireConfig.class);
+    } catch (JsonMappingException e) {
+      throw new IllegalArgumentException("invalid configuration at " + key(e) + ": " + e.getOriginalMessage(), e);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("invalid configuration: " + e.getOriginalMessage(), e);
     }
+  }
+
+  /** Where in the file a value was refused, as {@code permissions.roles.editor[1]}: Jackson's own message lacks it. */
+  private static String key(JsonMappingException e) {
+    StringBuilder key = new StringBuilder();
+    for (JsonMappingException.Reference reference : e.getPath()) {
+      if (reference.getFieldName() != null) {
+        key.append(key.isEmpty() ? "" : ".").append(reference.getFieldName());
+      } else {
+        key.append('[').append(reference.getIndex()).append(']');
+      }
+    }
+    return key.isEmpty() ? "the top level" : key.toString();
   }
 
   /** The defaults alone, as tests start from them. */
@@ -124,10 +140,22 @@ public final class ConfigLoader {
     table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");
     table.put("REDIS_RECONNECT_MAX_MS", "redis.reconnectMaxMs");
     table.put("REDIS_REQUEST_TIMEOUT_MS", "redis.requestTimeoutMs");
+    table.put("REDIS_MODE", "redis.mode");
+    table.put("REDIS_MASTER_NAME", "redis.masterName");
+    table.put("JWT_PREVIOUS_SECRET", "auth.jwtPreviousSecret");
+    table.put("JWT_PUBLIC_KEYS", "auth.jwtPublicKeys");
+    table.put("JWKS_URL", "auth.jwksUrl");
+    table.put("JWKS_MIN_REFRESH_MS", "auth.jwksMinRefreshMs");
+    table.put("JWKS_MAX_AGE_MS", "auth.jwksMaxAgeMs");
+    table.put("JWT_ISSUER", "auth.issuer");
+    table.put("JWT_AUDIENCE", "auth.audience");
+    table.put("JWT_LEEWAY_SECONDS", "auth.leewaySeconds");
     table.put("WEBHOOK_AUTH", "auth.webhookAuth");
     table.put("WEBHOOK_ROLE", "auth.webhookRole");
+    table.put("ADMIN_ROLE", "auth.adminRole");
     table.put("ALLOW_ANONYMOUS", "auth.allowAnonymous");
     table.put("SOCKJS_AUTH_TIMEOUT_MS", "auth.sockJsAuthTimeoutMs");
+    table.put("REVOCATION_TTL_MS", "auth.revocationTtlMs");
     table.put("DEFAULT_DATABASE", "events.defaultDatabase");
     table.put("RETENTION_MS", "events.retentionMs");
     table.put("RETENTION_MAX_LENGTH", "events.maxLength");
@@ -138,11 +166,46 @@ public final class ConfigLoader {
     table.put("REPLAY_PAGE_SIZE", "limits.replayPageSize");
     table.put("REPLAY_BUFFER_EVENTS", "limits.replayBufferEvents");
     table.put("WRITE_QUEUE_BYTES", "limits.writeQueueBytes");
+    table.put("WEBHOOKS_PER_SECOND_PER_IP", "limits.webhooksPerSecondPerIp");
+    table.put("UPGRADES_PER_IP", "limits.upgradesPerIp");
+    table.put("UPGRADES_PER_SUBJECT", "limits.upgradesPerSubject");
+    table.put("UPGRADE_WINDOW_MS", "limits.upgradeWindowMs");
+    table.put("MESSAGES_PER_SECOND_PER_CONNECTION", "limits.messagesPerSecondPerConnection");
+    table.put("WEBHOOKS_PER_SECOND_PER_SUBJECT", "limits.webhooksPerSecondPerSubject");
+    table.put("MESSAGES_PER_SECOND_PER_SUBJECT", "limits.messagesPerSecondPerSubject");
+    table.put("MESSAGES_PER_SECOND_PER_IP", "limits.messagesPerSecondPerIp");
+    table.put("CONNECTIONS_PER_IP", "limits.connectionsPerIp");
+    table.put("CONNECTIONS_PER_SUBJECT", "limits.connectionsPerSubject");
+    table.put("TRUSTED_PROXIES", "limits.trustedProxies");
+    table.put("ALLOWED_ORIGINS", "limits.allowedOrigins");
     table.put("PING_INTERVAL_MS", "socket.pingIntervalMs");
     table.put("IDLE_TIMEOUT_MS", "socket.idleTimeoutMs");
     table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");
     table.put("LIVE_BATCH_MS", "socket.liveBatchMs");
     table.put("WEBSOCKET_COMPRESSION", "socket.compression");
+    table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
+    table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
+    table.put("CLIENT_CHANNELS", "channels.writable");
+    table.put("PRESENCE_CHANNELS", "channels.presence");
+    table.put("WEBHOOK_SCHEMES", "webhooks.schemes");
+    table.put("WEBHOOK_STANDARD_SECRETS", "webhooks.standardSecrets");
+    table.put("WEBHOOK_GITHUB_SECRETS", "webhooks.githubSecrets");
+    table.put("WEBHOOK_TOLERANCE_SECONDS", "webhooks.toleranceSeconds");
+    table.put("CLUSTER", "cluster.enabled");
+    table.put("CLUSTER_NAME", "cluster.name");
+    table.put("CLUSTER_HOST", "cluster.host");
+    table.put("CLUSTER_PORT", "cluster.port");
+    table.put("EVENT_BUS_PORT", "cluster.eventBusPort");
+    table.put("CLUSTER_DISCOVERY", "cluster.discovery");
+    table.put("CLUSTER_MEMBERS", "cluster.members");
+    table.put("CLUSTER_SERVICE_DNS", "cluster.serviceDns");
+    table.put("CLUSTER_MEMBER_TIMEOUT_MS", "cluster.memberTimeoutMs");
+    table.put("CLUSTER_REQUEST_TIMEOUT_MS", "cluster.requestTimeoutMs");
+    table.put("PERMISSIONS_COLLECTIONS_CLAIM", "permissions.collectionsClaim");
+    table.put("PERMISSIONS_CALLBACK_URL", "permissions.callbackUrl");
+    table.put("PERMISSIONS_CALLBACK_TIMEOUT_MS", "permissions.callbackTimeoutMs");
+    table.put("PERMISSIONS_CALLBACK_CACHE_TTL_MS", "permissions.callbackCacheTtlMs");
+    table.put("PERMISSIONS_CALLBACK_CACHE_SIZE", "permissions.callbackCacheSize");
     return Collections.unmodifiableMap(table);
   }
 }

@@ -1,13 +1,15 @@
 package io.crowdwire.health;
 
+import io.crowdwire.cluster.Fleet;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 
 /**
- * {@code GET /health}: liveness, with the seed's fields (status, clients, collections, redis); it answers 200
- * while the process serves HTTP, because restarting an instance does not bring Redis back.
+ * {@code GET /health}: liveness, with the seed's fields (status, clients, collections, redis) and the region's
+ * members and totals; it answers 200 while the process serves HTTP, because restarting an instance does not bring
+ * Redis back, and a member that does not answer is listed, not waited for beyond the cluster request timeout.
  * {@code GET /ready}: readiness, 503 while the event store is unreachable, before deployment or when draining.
  */
 public final class HealthRoutes {
@@ -15,8 +17,8 @@ public final class HealthRoutes {
   private HealthRoutes() {
   }
 
-  public static void mount(Router router, InstanceState state, boolean embedded) {
-    router.get("/health").handler(ctx -> ctx.response()
+  public static void mount(Router router, InstanceState state, boolean embedded, Fleet fleet) {
+    router.get("/health").handler(ctx -> fleet.ask(Fleet.STATS, new JsonObject()).onSuccess(region -> ctx.response()
       .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
       .end(new JsonObject()
         .put("status", state.backendAvailable() ? "ok" : "degraded")
@@ -25,7 +27,14 @@ public final class HealthRoutes {
         .put("redis", !embedded && state.backendAvailable())
         .put("backend", embedded ? "embedded" : "redis")
         .put("draining", state.draining())
-        .encode()));
+        .put("member", fleet.self())
+        .put("clustered", fleet.clustered())
+        .put("members", region.members())
+        .put("region", new JsonObject()
+          .put("connections", sum(region, "connections"))
+          .put("subscriptions", sum(region, "subscriptions"))
+          .put("unreachable", new JsonArray(region.unreachable())))
+        .encode())));
     router.get("/ready").handler(ctx -> {
       JsonArray reasons = new JsonArray();
       if (state.draining()) {
@@ -42,5 +51,9 @@ public final class HealthRoutes {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("ready", reasons.isEmpty()).put("reasons", reasons).encode());
     });
+  }
+
+  private static int sum(Fleet.Answers region, String field) {
+    return region.replies().stream().mapToInt(reply -> reply.getInteger(field)).sum();
   }
 }

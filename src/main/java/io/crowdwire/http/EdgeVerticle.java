@@ -1,22 +1,30 @@
 package io.crowdwire.http;
 
+import io.crowdwire.auth.Revocations;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogClient;
+import io.crowdwire.cluster.Fleet;
+import io.crowdwire.cluster.FleetRoutes;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.HealthRoutes;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
+import io.crowdwire.socket.ClientChannels;
+import io.crowdwire.socket.LocalConnections;
 import io.crowdwire.socket.RealtimeEndpoint;
 import io.crowdwire.webhook.WebhookHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
@@ -36,32 +44,49 @@ public final class EdgeVerticle extends VerticleBase {
   private final CrowdwireConfig config;
   private final InstanceState state;
   private final Metrics metrics;
+  private final LocalConnections connections;
+  private final Revocations revocations;
+  private final AccessLimits limits;
   private RealtimeEndpoint realtime;
   private HttpServer server;
 
-  public EdgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics) {
+  public EdgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics, LocalConnections connections,
+                      Revocations revocations, AccessLimits limits) {
     this.config = config;
     this.state = state;
     this.metrics = metrics;
+    this.connections = connections;
+    this.revocations = revocations;
+    this.limits = limits;
   }
 
   @Override
   public Future<?> start() {
-    TokenService tokens = new TokenService(vertx, config.auth());
+    TokenService tokens = new TokenService(vertx, config, revocations);
     LogClient log = new LogClient(vertx, config.redis().requestTimeoutMs());
-    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics);
+    Fleet fleet = new Fleet(vertx, config.cluster().requestTimeoutMs());
+    ClientChannels channels = new ClientChannels(config.channels(), vertx.eventBus(),
+      channel -> fleet.presence(channel).map(Fleet.RegionPresence::all));
+    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics, channels, limits);
+    connections.register(realtime);
     vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> realtime.onLive(message.body()));
+    MessageConsumer<JsonObject> presenceChanges = vertx.eventBus()
+      .consumer(Addresses.PRESENCE_CHANGES, message -> realtime.onPresenceChange(message.body()));
+    vertx.eventBus().localConsumer(Addresses.PRESENCE_RESYNC, message -> realtime.resendPresence());
 
     Router router = Router.router(vertx);
+    WebhookHandler webhooks = new WebhookHandler(config, tokens, log, limits);
     router.post("/webhook")
       .handler(BodyHandler.create(false).setBodyLimit(config.limits().webhookBodyBytes()))
-      .handler(new WebhookHandler(config, tokens, log));
+      .handler(webhooks)
+      .failureHandler(webhooks::bodyUnreadable);
     router.route("/webhook").handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
       HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");
     });
     realtime.mount(router);
-    HealthRoutes.mount(router, state, config.redis().embedded());
+    new FleetRoutes(vertx, config, tokens, fleet).mount(router);
+    HealthRoutes.mount(router, state, config.redis().embedded(), fleet);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
     router.errorHandler(413, ctx -> HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE,
       "body larger than " + config.limits().webhookBodyBytes() + " bytes"));
@@ -87,7 +112,8 @@ public final class EdgeVerticle extends VerticleBase {
       // each HTTP connection a concurrent outbound queue (a 4 KB array chunk per connection).
       .setStrictThreadMode(true)
       .setTcpNoDelay(true);
-    return vertx.createHttpServer(options).requestHandler(router).listen()
+    // Listening once the cluster knows where to send presence changes for this verticle.
+    return presenceChanges.completion().compose(ignored -> vertx.createHttpServer(options).requestHandler(router).listen())
       .onSuccess(listening -> {
         server = listening;
         state.port(listening.actualPort());
@@ -107,6 +133,9 @@ public final class EdgeVerticle extends VerticleBase {
     Future<Void> clientsGone = realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down")
       .timeout(drainMs, TimeUnit.MILLISECONDS).otherwiseEmpty();
     return Future.join(clientsGone, server.shutdown(drainMs, TimeUnit.MILLISECONDS))
-      .onComplete(ignored -> state.edgeStopped());
+      .onComplete(ignored -> {
+        connections.unregister(realtime);
+        state.edgeStopped();
+      });
   }
 }

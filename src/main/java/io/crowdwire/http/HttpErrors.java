@@ -1,5 +1,6 @@
 package io.crowdwire.http;
 
+import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
@@ -16,6 +17,15 @@ public final class HttpErrors {
 
   public static void send(HttpServerResponse response, ErrorCode code, String message) {
     send(response, code, message, null);
+  }
+
+  /** A limit's refusal: 429, with a rate limit's Retry-After saying when its window frees. */
+  public static void refuse(HttpServerResponse response, Throwable failure) {
+    LimitRefusal refusal = (LimitRefusal) failure;
+    if (refusal.code() == ErrorCode.RATE_LIMITED && !response.headWritten()) {
+      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
+    }
+    send(response, refusal.code(), refusal.getMessage());
   }
 
   public static void send(HttpServerResponse response, ErrorCode code, String message, String field) {

@@ -1,5 +1,6 @@
 package io.crowdwire.metrics;
 
+import io.crowdwire.cluster.Fleet;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.HealthRoutes;
 import io.crowdwire.health.InstanceState;
@@ -28,7 +29,7 @@ public final class ManagementVerticle extends VerticleBase {
   public Future<?> start() {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
-    HealthRoutes.mount(router, state, config.redis().embedded());
+    HealthRoutes.mount(router, state, config.redis().embedded(), new Fleet(vertx, config.cluster().requestTimeoutMs()));
     return vertx.createHttpServer().requestHandler(router)
       .listen(config.server().managementPort(), config.server().host())
       .onSuccess(server -> state.managementPort(server.actualPort()));

@@ -17,10 +17,16 @@ public final class CloseCodes {
   public static final short TRY_AGAIN_LATER = 1013;
   /** No valid credentials on a SockJS session (WebSocket upgrades are refused with HTTP 401 instead). */
   public static final short UNAUTHORIZED = 4001;
+  /** An administrator disconnected this subject (POST /admin/disconnect): its tokens were revoked. */
+  public static final short REVOKED = 4003;
   /** Nothing received, not even a pong, within the idle timeout. */
   public static final short IDLE_TIMEOUT = 4004;
+  /** The connection's token expired and no fresh one came in an AUTH message: reconnect with a new token. */
+  public static final short TOKEN_EXPIRED = 4005;
   /** The client did not read fast enough: its unsent data passed the write queue limit. */
   public static final short SLOW_CONSUMER = 4008;
+  /** The client went on sending over its message rate after ERROR RATE_LIMITED: reconnect, and send less. */
+  public static final short RATE_LIMITED = 4029;
 
   private CloseCodes() {
   }

@@ -1,9 +1,16 @@
 package io.crowdwire.socket;
 
+import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.Principal;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.Presence;
+import io.crowdwire.filter.Filter;
+import io.crowdwire.limits.LimitRefusal;
+import io.crowdwire.filter.FilterException;
+import io.crowdwire.limits.ConnectionCaps;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
@@ -17,6 +24,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -28,6 +36,10 @@ import java.util.UUID;
 final class ClientSession {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+  /** Messages a client may send while one of its messages awaits a verdict; the next ones are refused. */
+  private static final int MAX_HELD = 64;
+
+  private static final int MAX_REF_LENGTH = 128;
 
   private final SocketServices services;
   private final ClientLink link;
@@ -38,19 +50,34 @@ final class ClientSession {
    */
   private final UUID connectionId = UUID.randomUUID();
   /** Most clients hold one or two subscriptions: a table of 16 would be 56 bytes more per connection. */
-  private final Map<String, Subscription> subscriptions = new HashMap<>(2);
+  private final Map<String, ClientSubscription> subscriptions = new HashMap<>(2);
   private final List<Promise<Void>> drainWaiters = new ArrayList<>();
   /** Null until authenticated: a SockJS client may send its token in a first AUTH message. */
   private Principal principal;
-  private Future<Principal> authenticating;
+  /** An AUTH or a subscription's authorization awaiting its verdict; what the client sends meanwhile waits for it. */
+  private Future<?> pending;
+  /** Messages waiting for {@link #pending}: a byte, which fits in the padding of this object. */
+  private byte held;
   private long lastSeen = System.currentTimeMillis();
+  /**
+   * The message rate, counted here rather than in Redis: a per-message round trip would cost more than most
+   * messages. The start of the current one-second window and the messages in it.
+   */
+  private long rateWindowStart;
+  private int messagesInWindow;
+  /** Until when messages are refused, once a shared count (per subject or address) said too many, and why. */
+  private long throttledUntil;
+  private String throttledBecause;
+  /** What this connection holds of the connection caps (null when they are off), given back when it closes. */
+  private final ConnectionCaps.Slot slot;
   private boolean closed;
 
-  ClientSession(SocketServices services, ClientLink link, String database, Principal principal) {
+  ClientSession(SocketServices services, ClientLink link, String database, Principal principal, ConnectionCaps.Slot slot) {
     this.services = services;
     this.link = link;
     this.database = database;
     this.principal = principal;
+    this.slot = slot;
     link.drainHandler(ignored -> {
       List<Promise<Void>> waiting = new ArrayList<>(drainWaiters);
       drainWaiters.clear();
@@ -70,8 +97,26 @@ final class ClientSession {
     lastSeen = System.currentTimeMillis();
   }
 
+  /** Whether the token has expired by {@code nowMs}; anonymous and not yet authenticated connections never do. */
+  boolean tokenExpired(long nowMs) {
+    return principal != null && principal.expired(nowMs);
+  }
+
+  /** The authenticated subject, or null before a SockJS client's AUTH. */
+  String subject() {
+    return principal == null ? null : principal.subject();
+  }
+
+  Presence presence() {
+    return new Presence(subject(), connectionId());
+  }
+
   ClientLink link() {
     return link;
+  }
+
+  ConnectionCaps.Slot slot() {
+    return slot;
   }
 
   String connectionId() {
@@ -80,12 +125,82 @@ final class ClientSession {
 
   void onText(String text) {
     touch();
+    if (!closed && !overRate() && !sharedOverRate()) {
+      handle(text);
+    }
+  }
+
+  /**
+   * Counts a message against limits.messagesPerSecondPerConnection: over it, the message is dropped with ERROR
+   * RATE_LIMITED; a client that goes on to twice the limit in one window is closed with 4029.
+   */
+  private boolean overRate() {
+    int limit = services.config().limits().messagesPerSecondPerConnection();
+    if (limit <= 0) {
+      return false;
+    }
+    if (lastSeen - rateWindowStart >= 1000) {
+      rateWindowStart = lastSeen;
+      messagesInWindow = 0;
+    }
+    messagesInWindow++;
+    if (messagesInWindow <= limit) {
+      return false;
+    }
+    services.limits().messageRefused();
+    if (messagesInWindow - limit > limit) {
+      sendError(ErrorCode.RATE_LIMITED, "went on sending more than " + limit + " messages per second: closing", null);
+      close(CloseCodes.RATE_LIMITED, "rate limited");
+    } else {
+      sendError(ErrorCode.RATE_LIMITED, "more than " + limit + " messages per second: message dropped", null);
+    }
+    return true;
+  }
+
+  /**
+   * Counts a message against limits.messagesPerSecondPerSubject and messagesPerSecondPerIp, shared by the subject's
+   * (or the address's) connections on every replica. The count answers after the message was handled, so the refusal
+   * starts with a later one, and lasts until the window ends.
+   */
+  private boolean sharedOverRate() {
+    if (lastSeen < throttledUntil) {
+      services.limits().messageRefused();
+      sendError(ErrorCode.RATE_LIMITED, throttledBecause + ": message dropped", null);
+      return true;
+    }
+    if (services.config().limits().messagesPerSecondPerSubject() > 0 && principal != null) {
+      throttleOn(services.limits().messageAs(principal.subject()));
+    }
+    if (slot != null && slot.address() != null) {
+      throttleOn(services.limits().messageFrom(slot.address()));
+    }
+    return false;
+  }
+
+  private void throttleOn(Future<Void> count) {
+    count.onFailure(failure -> {
+      if (failure instanceof LimitRefusal refusal) {
+        throttledUntil = System.currentTimeMillis() + refusal.retryAfterSeconds() * 1000;
+        throttledBecause = refusal.getMessage();
+      }
+    });
+  }
+
+  private void handle(String text) {
     if (closed) {
       return;
     }
-    if (authenticating != null) {
-      // Keep the client's order: whatever follows an AUTH waits for its verdict.
-      authenticating.onComplete(ignored -> onText(text));
+    if (pending != null) {
+      // Keep the client's order: whatever follows an AUTH or a SUBSCRIBE being authorized waits for its verdict.
+      if (held == MAX_HELD) {
+        sendError(ErrorCode.LIMIT_EXCEEDED, "more than " + MAX_HELD + " messages while one awaits its verdict", null);
+        return;
+      }
+      held++;
+      pending.onComplete(ignored -> {
+        held--;
+        handle(text);
+      });
       return;
     }
     JsonObject message;
@@ -117,8 +232,9 @@ final class ClientSession {
       case "SUBSCRIBE" -> subscribe(message);
       case "UNSUBSCRIBE" -> unsubscribe(message);
       case "PING" -> send(Frames.pong());
-      // Consumer groups are not offered, so no delivery carries an ackId and there is nothing to settle.
-      case "ACK" -> { }
+      case "PUBLISH" -> publish(message);
+      case "PRESENCE" -> presence(message);
+      case "ACK" -> ack(message);
       default -> sendError(ErrorCode.UNKNOWN_TYPE, "unknown message type '" + typeName + "'", null);
     }
   }
@@ -129,15 +245,33 @@ final class ClientSession {
       sendError(ErrorCode.INVALID_FIELD, "field 'token' must be a string", null);
       return;
     }
-    authenticating = services.tokens().verify(text);
-    authenticating.onComplete(result -> {
-      authenticating = null;
-      if (result.succeeded()) {
-        principal = result.result();
-      } else {
+    Future<Principal> verdict = services.tokens().verify(text);
+    pending = verdict;
+    verdict.onComplete(result -> {
+      pending = null;
+      if (result.failed()) {
         sendError(ErrorCode.UNAUTHORIZED, result.cause().getMessage(), null);
+      } else if (principal != null && principal != Principal.ANONYMOUS && !principal.subject().equals(result.result().subject())) {
+        sendError(ErrorCode.FORBIDDEN, "AUTH must carry a token of this connection's subject; reconnect to change identity", null);
+      } else {
+        // A fresh token extends the connection past the old one's expiry.
+        principal = result.result();
+        endSubscriptionsNoLongerAllowed();
       }
     });
+  }
+
+  /** A new token may grant less: its rules are applied to the subscriptions there are (the master is not asked again). */
+  private void endSubscriptionsNoLongerAllowed() {
+    for (Iterator<Map.Entry<String, ClientSubscription>> all = subscriptions.entrySet().iterator(); all.hasNext(); ) {
+      Map.Entry<String, ClientSubscription> subscription = all.next();
+      String collection = subscription.getKey();
+      if (!services.authorization().rulesAllow(principal, database, collection)) {
+        all.remove();
+        subscription.getValue().cancel();
+        sendError(ErrorCode.FORBIDDEN, "the new token does not allow '" + collection + "': unsubscribed", collection);
+      }
+    }
   }
 
   private void subscribe(JsonObject message) {
@@ -145,8 +279,16 @@ final class ClientSession {
     if (collection == null) {
       return;
     }
-    if (message.getValue("group") != null || message.getValue("filter") != null) {
-      sendError(ErrorCode.UNSUPPORTED, "consumer groups and filters are not offered by this server yet", collection);
+    Object group = message.getValue("group");
+    if (group != null) {
+      joinGroup(message, collection, group);
+      return;
+    }
+    Filter filter;
+    try {
+      filter = Filter.of(message.getValue("filter"));
+    } catch (FilterException e) {
+      sendError(ErrorCode.INVALID_FIELD, e.getMessage(), collection);
       return;
     }
     EventId resumeAfter;
@@ -161,23 +303,130 @@ final class ClientSession {
         return;
       }
     }
-    Subscription previous = subscriptions.remove(collection);
-    if (previous != null) {
-      previous.cancel();
-    } else if (subscriptions.size() >= services.config().limits().subscriptionsPerConnection()) {
+    Channel channel = new Channel(database, collection);
+    // The filter goes to the authorization callback as the client sent it.
+    startAuthorized(collection, message.getValue("filter"), () -> {
+      Subscription subscription = new Subscription(this, services, channel, resumeAfter, filter);
+      subscriptions.put(collection, subscription);
+      subscription.start();
+    });
+  }
+
+  /**
+   * Runs {@code start} in place of the collection's current subscription once the rules (and the VSKI master, if
+   * configured) allow it; a refusal keeps whatever subscription there was. Messages that follow wait for it.
+   */
+  private void startAuthorized(String collection, Object filter, Runnable start) {
+    if (!subscriptions.containsKey(collection)
+      && subscriptions.size() >= services.config().limits().subscriptionsPerConnection()) {
       sendError(ErrorCode.LIMIT_EXCEEDED, "at most " + services.config().limits().subscriptionsPerConnection()
         + " subscriptions per connection", collection);
       return;
     }
-    Subscription subscription = new Subscription(this, services, new Channel(database, collection), resumeAfter);
-    subscriptions.put(collection, subscription);
-    subscription.start();
+    Future<Void> verdict = services.authorization().check(principal, database, collection, filter);
+    if (!verdict.isComplete()) {
+      pending = verdict;
+    }
+    verdict.onComplete(result -> {
+      pending = null;
+      if (result.failed()) {
+        AccessDenied denied = (AccessDenied) result.cause();
+        sendError(denied.code(), denied.getMessage(), collection);
+      } else if (!closed) {
+        ClientSubscription previous = subscriptions.remove(collection);
+        if (previous != null) {
+          previous.cancel();
+        }
+        start.run();
+      }
+    });
+  }
+
+  /** A consumer group's deliveries instead of every event: the group, not lastId, says where it starts. */
+  private void joinGroup(JsonObject message, String collection, Object group) {
+    String problem = group instanceof String name ? Channel.nameProblem(name) : "must be a string";
+    if (problem != null) {
+      sendError(ErrorCode.INVALID_FIELD, "field 'group' " + problem, collection);
+      return;
+    }
+    if (message.getValue("filter") != null) {
+      sendError(ErrorCode.UNSUPPORTED, "a consumer group takes no filter", collection);
+      return;
+    }
+    startAuthorized(collection, null, () -> {
+      GroupMembership membership = new GroupMembership(this, services, collection, (String) group);
+      subscriptions.put(collection, membership);
+      services.state().subscriptionStarted();
+      services.groups().join(membership, this, new Channel(database, collection));
+    });
+  }
+
+  /** Settles a group delivery: {@code id} is the event's ackId. */
+  private void ack(JsonObject message) {
+    String collection = collectionOf(message);
+    if (collection == null) {
+      return;
+    }
+    Object group = message.getValue("group");
+    if (!(subscriptions.get(collection) instanceof GroupMembership membership) || !membership.group().equals(group)) {
+      sendError(ErrorCode.INVALID_FIELD, "not a member of group " + group + " of '" + collection + "'", collection);
+      return;
+    }
+    EventId id = message.getValue("id") instanceof String text ? EventId.parse(text) : null;
+    if (id == null) {
+      sendError(ErrorCode.INVALID_FIELD, "field 'id' must be the ackId of a delivery", collection);
+      return;
+    }
+    membership.ack(id);
+  }
+
+  /**
+   * Stores the message as an event of the channel, like a webhook's, with the publisher's subject; a client
+   * {@code ref} makes a retried PUBLISH (after a reconnect) count once.
+   */
+  private void publish(JsonObject message) {
+    String collection = collectionOf(message);
+    if (collection == null) {
+      return;
+    }
+    Channel channel = new Channel(database, collection);
+    if (!services.channels().writable(channel)) {
+      sendError(ErrorCode.FORBIDDEN, "clients may not publish to '" + collection + "'", collection);
+      return;
+    }
+    if (!message.containsKey("data")) {
+      sendError(ErrorCode.INVALID_FIELD, "field 'data' is required", collection);
+      return;
+    }
+    Object ref = message.getValue("ref");
+    if (ref != null && !(ref instanceof String text && !text.isEmpty() && text.length() <= MAX_REF_LENGTH)) {
+      sendError(ErrorCode.INVALID_FIELD, "field 'ref' must be a string of 1 to " + MAX_REF_LENGTH + " characters", collection);
+      return;
+    }
+    String data = new JsonObject().put("action", "publish").put("record", message.getValue("data"))
+      .put("publisher", principal.subject()).encode();
+    String deliveryId = ref == null ? null : "client:" + principal.subject() + ":" + ref;
+    services.log().append(new Append(channel, data, deliveryId))
+      .onSuccess(appended -> send(Frames.published(collection, appended.id(), (String) ref)))
+      .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "not stored, publish again: " + failure.getMessage(), collection));
+  }
+
+  /** Who is subscribed may be seen by whoever the rules let subscribe. */
+  private void presence(JsonObject message) {
+    String collection = collectionOf(message);
+    if (collection != null && !services.authorization().rulesAllow(principal, database, collection)) {
+      sendError(ErrorCode.FORBIDDEN, "not allowed to see who is subscribed to '" + collection + "'", collection);
+    } else if (collection != null) {
+      services.channels().presence(new Channel(database, collection))
+        .onSuccess(members -> send(Frames.presence(collection, members)))
+        .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "presence unavailable: " + failure.getMessage(), collection));
+    }
   }
 
   private void unsubscribe(JsonObject message) {
     String collection = collectionOf(message);
     if (collection != null) {
-      Subscription subscription = subscriptions.remove(collection);
+      ClientSubscription subscription = subscriptions.remove(collection);
       if (subscription != null) {
         subscription.cancel();
       }
@@ -253,10 +502,10 @@ final class ClientSession {
   }
 
   /** The event store could not serve a subscription: say so, then close so the client reconnects and resumes. */
-  void subscriptionFailed(Subscription subscription, Throwable failure) {
-    String collection = subscription.channel().collection();
+  void subscriptionFailed(Channel channel, Throwable failure) {
+    String collection = channel.collection();
     LOG.atWarn().addKeyValue("connectionId", connectionId())
-      .log("Subscription to {} failed: {}", subscription.channel(), failure.getMessage());
+      .log("Subscription to {} failed: {}", channel, failure.getMessage());
     sendError(ErrorCode.UNAVAILABLE, "event store unavailable, reconnect and resume: " + failure.getMessage(), collection);
     close(CloseCodes.TRY_AGAIN_LATER, "event store unavailable");
   }
@@ -272,7 +521,7 @@ final class ClientSession {
       return;
     }
     closed = true;
-    subscriptions.values().forEach(Subscription::cancel);
+    subscriptions.values().forEach(ClientSubscription::cancel);
     subscriptions.clear();
     drainWaiters.forEach(p -> p.tryFail("connection closed"));
     drainWaiters.clear();

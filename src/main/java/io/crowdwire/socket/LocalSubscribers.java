@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The subscriptions of one socket verticle by channel, to hand each live batch to its subscribers. */
 final class LocalSubscribers {
@@ -22,6 +23,16 @@ final class LocalSubscribers {
     if (list != null && list.remove(subscription) && list.isEmpty()) {
       byChannel.remove(subscription.channel());
     }
+  }
+
+  /** The channel's subscriptions on this verticle (none: an empty list). */
+  List<Subscription> of(Channel channel) {
+    return byChannel.getOrDefault(channel, List.of());
+  }
+
+  /** The channels with subscribers on this verticle. */
+  Set<Channel> channels() {
+    return byChannel.keySet();
   }
 
   /** Hands the batch to the channel's subscribers; false when this verticle has none. */

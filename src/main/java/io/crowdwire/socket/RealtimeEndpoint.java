@@ -1,12 +1,17 @@
 package io.crowdwire.socket;
 
 import io.crowdwire.auth.Principal;
+import io.crowdwire.auth.SubscribeAuthorization;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogClient;
+import io.crowdwire.bus.Presence;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.limits.AccessLimits;
+import io.crowdwire.limits.ConnectionCaps;
+import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.protocol.CloseCodes;
@@ -18,6 +23,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -28,15 +34,13 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The client-facing realtime endpoints of one socket verticle: WebSocket at {@code /api/realtime} and SockJS
  * at {@code /api/realtime/sockjs}. It authenticates connections, owns their sessions, hands live batches to
- * the local subscribers, pings WebSockets and closes idle ones.
+ * the local subscribers, pings WebSockets and closes idle ones, and closes connections whose token expired.
  */
 public final class RealtimeEndpoint {
 
@@ -49,20 +53,24 @@ public final class RealtimeEndpoint {
   private final SocketServices services;
   private final KeepAlive<ClientSession> webSockets;
   private final WebSocketLink.Settings webSocketSettings;
-  private final Set<ClientSession> sockJsSessions = new HashSet<>();
+  /** SockJS has heartbeats and session timeouts of its own: its sessions are visited for token expiry only. */
+  private final KeepAlive<ClientSession> sockJsSessions;
   private long keepAliveTimer = -1;
   /** Set by {@link #closeAll}: completed once the last connection is gone. */
   private Promise<Void> allClosed;
 
   public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
-                          Metrics metrics) {
+                          Metrics metrics, ClientChannels channels, AccessLimits limits) {
     this.vertx = vertx;
     this.config = config;
-    this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics);
+    this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics, channels,
+      new LocalGroups(vertx, log, config.groups()), new SubscribeAuthorization(vertx, config.permissions()), limits);
     // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
-      System::currentTimeMillis, ClientSession::lastSeen, session -> session.link().ping(),
+      System::currentTimeMillis, ClientSession::lastSeen, this::visit,
       session -> session.close(CloseCodes.IDLE_TIMEOUT, "idle timeout"));
+    this.sockJsSessions = new KeepAlive<>(config.socket().pingIntervalMs(), Long.MAX_VALUE, System::currentTimeMillis,
+      ClientSession::lastSeen, this::visit, session -> { });
     // Created on the verticle's context, whose event loop serves this endpoint's connections.
     this.webSocketSettings = new WebSocketLink.Settings((ContextInternal) vertx.getOrCreateContext(),
       config.limits().frameBytes(), config.limits().writeQueueBytes(), session -> closed(session, webSockets.remove(session)));
@@ -74,21 +82,61 @@ public final class RealtimeEndpoint {
       .setHeartbeatInterval(config.socket().sockJsHeartbeatMs())
       .setRegisterWriteHandler(false);
     router.route(SOCKJS_PATH + "/*").handler(ctx -> {
-      if (services.state().ready()) {
-        ctx.next();
-      } else {
+      if (!services.state().ready()) {
         HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "instance not ready");
+      } else if (!originRefused(ctx)) {
+        ctx.next();
       }
     });
     // XHR transports POST their messages; a JSON-escaped batch may be twice the size of what it carries.
     router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(2L * config.limits().frameBytes() + 1024));
     router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
-    keepAliveTimer = vertx.setPeriodic(webSockets.tickMs(), id -> webSockets.tick());
+    keepAliveTimer = vertx.setPeriodic(webSockets.tickMs(), id -> {
+      webSockets.tick();
+      sockJsSessions.tick();
+    });
+  }
+
+  /**
+   * Each connection once per ping interval: one whose token expired is told and closed (no timer per connection:
+   * the token's expiry is a long in its principal), any other pinged (a no-op on SockJS).
+   */
+  private void visit(ClientSession session) {
+    if (session.tokenExpired(System.currentTimeMillis())) {
+      session.sendError(ErrorCode.TOKEN_EXPIRED,
+        "token expired: send {\"type\":\"AUTH\",\"token\":...} with a fresh one before it does, or reconnect with one", null);
+      session.close(CloseCodes.TOKEN_EXPIRED, "token expired");
+    } else {
+      session.link().ping();
+    }
   }
 
   public void onLive(LiveBatch batch) {
+    services.groups().onLive(batch.channel());
     if (services.subscribers().dispatch(batch)) {
       services.metrics().liveLatency(batch.entries());
+    }
+  }
+
+  /** Tells this verticle's subscribers of the channel that a connection joined or left it, anywhere in the region. */
+  public void onPresenceChange(JsonObject change) {
+    Channel channel = ClientChannels.channelOf(change);
+    List<Subscription> subscribers = services.subscribers().of(channel);
+    if (!subscribers.isEmpty()) {
+      String frame = Frames.presenceChange(change.getString("type"), channel.collection(), Presence.fromJson(change));
+      subscribers.forEach(subscription -> subscription.session().send(frame));
+    }
+  }
+
+  /** A member left the region: the subscribers of presence channels get the whole list again, without its connections. */
+  public void resendPresence() {
+    for (Channel channel : List.copyOf(services.subscribers().channels())) {
+      if (services.channels().announced(channel)) {
+        services.channels().presence(channel).onSuccess(members -> {
+          String frame = Frames.presence(channel.collection(), members);
+          services.subscribers().of(channel).forEach(subscription -> subscription.session().send(frame));
+        });
+      }
     }
   }
 
@@ -99,11 +147,37 @@ public final class RealtimeEndpoint {
   public Future<Void> closeAll(short code, String reason) {
     vertx.cancelTimer(keepAliveTimer);
     allClosed = Promise.promise();
-    List<ClientSession> all = webSockets.all();
-    all.addAll(sockJsSessions);
-    all.forEach(session -> session.close(code, reason));
+    sessions().forEach(session -> session.close(code, reason));
     completeIfAllClosed();
     return allClosed.future();
+  }
+
+  /**
+   * Closes every connection of {@code subject} (an administrator revoked its tokens), telling it why first, as
+   * SockJS transports end every session with the same close code. Returns how many were closed.
+   */
+  public int disconnect(String subject, short code, String reason) {
+    int closed = 0;
+    for (ClientSession session : sessions()) {
+      if (subject.equals(session.subject())) {
+        session.sendError(ErrorCode.UNAUTHORIZED, reason, null);
+        session.close(code, reason);
+        closed++;
+      }
+    }
+    return closed;
+  }
+
+  /** Who is subscribed to {@code channel} here: one entry per subscribed connection. */
+  public List<Presence> presence(Channel channel) {
+    return services.subscribers().of(channel).stream().map(subscription -> subscription.session().presence()).toList();
+  }
+
+  /** Every connection of this verticle, WebSocket and SockJS, in a list of its own (closing one changes neither set). */
+  private List<ClientSession> sessions() {
+    List<ClientSession> all = webSockets.all();
+    all.addAll(sockJsSessions.all());
+    return all;
   }
 
   private void completeIfAllClosed() {
@@ -128,12 +202,39 @@ public final class RealtimeEndpoint {
       HttpErrors.send(ctx.response(), ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, "db");
       return;
     }
+    if (originRefused(ctx)) {
+      return;
+    }
     String token = request.getParam("auth");
-    authenticate(token != null ? token : bearer(request))
-      .onFailure(failure -> HttpErrors.send(ctx.response(), ErrorCode.UNAUTHORIZED, failure.getMessage()))
-      .onSuccess(principal -> request.toWebSocket()
-        .onSuccess(ignored -> openWebSocket(request, database, principal))
-        .onFailure(failure -> LOG.debug("WebSocket upgrade failed: {}", failure.getMessage())));
+    String address = services.limits().clientAddress(request.remoteAddress(), request.headers());
+    // The rate limits may ask Redis: paused, the request is not read to its end meanwhile, so it can still upgrade.
+    request.pause();
+    services.limits().upgradeFrom(address)
+      .compose(ignored -> authenticate(token != null ? token : TokenService.bearer(request)))
+      .compose(principal -> services.limits().connect(address, principal)
+        .onSuccess(slot -> request.toWebSocket()
+          .onSuccess(upgraded -> openWebSocket(request, database, principal, slot))
+          .onFailure(failure -> {
+            services.limits().closeConnection(slot);
+            LOG.debug("WebSocket upgrade failed: {}", failure.getMessage());
+          })))
+      .onFailure(failure -> {
+        request.resume();
+        if (failure instanceof LimitRefusal) {
+          HttpErrors.refuse(ctx.response(), failure);
+        } else {
+          HttpErrors.send(ctx.response(), ErrorCode.UNAUTHORIZED, failure.getMessage());
+        }
+      });
+  }
+
+  /** Cross-site WebSocket hijacking: a browser page of another origin must not connect with the user's cookies or token. */
+  private boolean originRefused(RoutingContext ctx) {
+    if (services.limits().originAllowed(ctx.request().getHeader(HttpHeaders.ORIGIN))) {
+      return false;
+    }
+    HttpErrors.send(ctx.response(), ErrorCode.FORBIDDEN, "origin not allowed (limits.allowedOrigins)");
+    return true;
   }
 
   private Future<Principal> authenticate(String token) {
@@ -143,15 +244,10 @@ public final class RealtimeEndpoint {
     return services.tokens().verify(token);
   }
 
-  private static String bearer(HttpServerRequest request) {
-    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-    return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
-  }
-
-  private void openWebSocket(HttpServerRequest upgraded, String database, Principal principal) {
+  private void openWebSocket(HttpServerRequest upgraded, String database, Principal principal, ConnectionCaps.Slot slot) {
     WebSocketLink link = new WebSocketLink(webSocketSettings);
     // One string per database name rather than one per connection, which keeps it for life.
-    ClientSession session = new ClientSession(services, link, database.intern(), principal);
+    ClientSession session = new ClientSession(services, link, database.intern(), principal, slot);
     link.takeOver(upgraded, session);
     webSockets.add(session);
     opened(session);
@@ -169,38 +265,56 @@ public final class RealtimeEndpoint {
       return;
     }
     socket.pause();
-    Future<Principal> principal = token == null && !config.auth().allowAnonymous()
-      ? Future.succeededFuture(null)
-      : authenticate(token);
-    principal.onComplete(result -> {
-      if (result.failed()) {
-        link.send(Frames.error(ErrorCode.UNAUTHORIZED, result.cause().getMessage(), null));
-        link.close(CloseCodes.UNAUTHORIZED, "unauthorized");
-        return;
-      }
-      ClientSession session = new ClientSession(services, link, database, result.result());
-      sockJsSessions.add(session);
-      opened(session);
-      int frameLimit = config.limits().frameBytes();
-      socket.handler(data -> {
-        if (data.length() > frameLimit) {
-          session.sendError(ErrorCode.INVALID_MESSAGE, "message larger than " + frameLimit + " bytes", null);
-          session.close(CloseCodes.TOO_BIG, "message too big");
-        } else {
-          session.onText(data.toString());
+    // The client may leave while it is being admitted: then its slot is given back at once.
+    Promise<Void> leftEarly = Promise.promise();
+    socket.closeHandler(ignored -> leftEarly.tryComplete());
+    // A session's transports make many HTTP requests; its limits count once, here. A subject that authenticates
+    // later, by an AUTH message, is counted by address only.
+    String address = services.limits().clientAddress(socket.remoteAddress(), socket.headers());
+    services.limits().upgradeFrom(address)
+      .compose(ignored -> token == null && !config.auth().allowAnonymous() ? Future.succeededFuture(null) : authenticate(token))
+      .compose(principal -> services.limits().connect(address, principal)
+        .map(slot -> new ClientSession(services, link, database, principal, slot)))
+      .onComplete(result -> {
+        if (leftEarly.future().isComplete()) {
+          if (result.succeeded()) {
+            services.limits().closeConnection(result.result().slot());
+          }
+          return;
         }
-      });
-      socket.closeHandler(ignored -> closed(session, sockJsSessions.remove(session)));
-      socket.resume();
-      if (!session.authenticated()) {
-        vertx.setTimer(config.auth().sockJsAuthTimeoutMs(), id -> {
-          if (!session.authenticated()) {
-            session.sendError(ErrorCode.UNAUTHORIZED, "no AUTH message within " + config.auth().sockJsAuthTimeoutMs() + " ms", null);
-            session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+        if (result.failed()) {
+          if (result.cause() instanceof LimitRefusal refusal) {
+            link.send(Frames.error(refusal.code(), refusal.getMessage(), null));
+            link.close(CloseCodes.RATE_LIMITED, "limit exceeded");
+          } else {
+            link.send(Frames.error(ErrorCode.UNAUTHORIZED, result.cause().getMessage(), null));
+            link.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+          }
+          return;
+        }
+        ClientSession session = result.result();
+        sockJsSessions.add(session);
+        opened(session);
+        int frameLimit = config.limits().frameBytes();
+        socket.handler(data -> {
+          if (data.length() > frameLimit) {
+            session.sendError(ErrorCode.INVALID_MESSAGE, "message larger than " + frameLimit + " bytes", null);
+            session.close(CloseCodes.TOO_BIG, "message too big");
+          } else {
+            session.onText(data.toString());
           }
         });
-      }
-    });
+        socket.closeHandler(ignored -> closed(session, sockJsSessions.remove(session)));
+        socket.resume();
+        if (!session.authenticated()) {
+          vertx.setTimer(config.auth().sockJsAuthTimeoutMs(), id -> {
+            if (!session.authenticated()) {
+              session.sendError(ErrorCode.UNAUTHORIZED, "no AUTH message within " + config.auth().sockJsAuthTimeoutMs() + " ms", null);
+              session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+            }
+          });
+        }
+      });
   }
 
   private static String first(Map<String, List<String>> query, String name, String fallback) {
@@ -215,6 +329,7 @@ public final class RealtimeEndpoint {
 
   private void closed(ClientSession session, boolean wasOpen) {
     if (wasOpen) {
+      services.limits().closeConnection(session.slot());
       services.state().connectionClosed();
       LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("Connection closed");
     }

@@ -6,23 +6,30 @@ import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogEntry;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.filter.Filter;
 import io.crowdwire.protocol.Frames;
+import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * One client's subscription to one channel, resumed without gap or duplicate: it listens live first (holding
  * what arrives), then reads the stored events after the client's {@code lastId} page by page, then hands over
  * to live delivery, skipping every id it has already sent. All of it runs on the session's event loop.
+ * A filtered subscription sends only the events whose record matches, live and replayed alike; the ids it skips
+ * still advance its cursor, so a client resuming from the last id it saw misses no matching event.
  */
-final class Subscription {
+final class Subscription implements ClientSubscription {
 
   private final ClientSession session;
   private final SocketServices services;
   private final Channel channel;
   /** Where the client resumes from: null for live only ("$" or absent), {@link EventId#ZERO} for everything. */
   private final EventId resumeAfter;
+  /** Null: every event. */
+  private final Filter filter;
   private final List<LogEntry> held = new ArrayList<>();
   private EventId delivered;
   private boolean live;
@@ -30,20 +37,26 @@ final class Subscription {
   private boolean watching;
   private boolean cancelled;
 
-  Subscription(ClientSession session, SocketServices services, Channel channel, EventId resumeAfter) {
+  Subscription(ClientSession session, SocketServices services, Channel channel, EventId resumeAfter, Filter filter) {
     this.session = session;
     this.services = services;
     this.channel = channel;
     this.resumeAfter = resumeAfter;
+    this.filter = filter;
   }
 
   Channel channel() {
     return channel;
   }
 
+  ClientSession session() {
+    return session;
+  }
+
   void start() {
     services.subscribers().add(this);
     services.state().subscriptionStarted();
+    services.channels().joined(channel, session.presence());
     int pageSize = services.config().limits().replayPageSize();
     services.log().watch(channel)
       .onSuccess(ignored -> {
@@ -69,18 +82,20 @@ final class Subscription {
       })
       .onFailure(failure -> {
         if (!cancelled) {
-          session.subscriptionFailed(this, failure);
+          session.subscriptionFailed(channel, failure);
         }
       });
   }
 
-  void cancel() {
+  @Override
+  public void cancel() {
     if (cancelled) {
       return;
     }
     cancelled = true;
     services.subscribers().remove(this);
     services.state().subscriptionEnded();
+    services.channels().left(channel, session.presence());
     // Also while the instance shuts down: the bridge stops only after the edges (InstanceState.edgesStopped).
     if (watching) {
       services.log().unwatch(channel);
@@ -101,13 +116,15 @@ final class Subscription {
       }
       return;
     }
-    if (batch.entries().get(0).id().isAfter(delivered)) {
+    // The frame shared by every subscriber of this instance fits when this one wants the whole batch.
+    if (batch.entries().get(0).id().isAfter(delivered)
+      && (filter == null || batch.records().stream().allMatch(filter::matches))) {
       delivered = batch.last();
       if (session.sendLive(batch)) {
         services.metrics().delivered(batch.entries().size());
       }
     } else {
-      deliver(batch.entries(), true);
+      deliver(batch.entries(), i -> batch.records().get(i), true);
     }
   }
 
@@ -115,7 +132,7 @@ final class Subscription {
     if (cancelled) {
       return;
     }
-    deliver(page.entries(), false);
+    deliver(page.entries(), decoding(page.entries()), false);
     if (!page.more()) {
       goLive();
       return;
@@ -125,7 +142,7 @@ final class Subscription {
       .onSuccess(this::replay)
       .onFailure(failure -> {
         if (!cancelled) {
-          session.subscriptionFailed(this, failure);
+          session.subscriptionFailed(channel, failure);
         }
       });
   }
@@ -138,21 +155,27 @@ final class Subscription {
       heldOverflowed = false;
       services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize()))
         .onSuccess(this::replay)
-        .onFailure(failure -> session.subscriptionFailed(this, failure));
+        .onFailure(failure -> session.subscriptionFailed(channel, failure));
       return;
     }
     live = true;
-    deliver(held, true);
+    deliver(held, decoding(held), true);
     held.clear();
   }
 
-  /** Sends the entries after the last delivered id, in one EVENT frame. */
-  private void deliver(List<LogEntry> entries, boolean isLive) {
+  /**
+   * Sends the entries after the last delivered id that pass the filter, in one EVENT frame. {@code recordAt}
+   * gives the record of the entry at an index, asked only of entries the filter has to judge.
+   */
+  private void deliver(List<LogEntry> entries, IntFunction<JsonObject> recordAt, boolean isLive) {
     List<LogEntry> fresh = new ArrayList<>(entries.size());
-    for (LogEntry entry : entries) {
+    for (int i = 0; i < entries.size(); i++) {
+      LogEntry entry = entries.get(i);
       if (entry.id().isAfter(delivered)) {
-        fresh.add(entry);
         delivered = entry.id();
+        if (filter == null || filter.matches(recordAt.apply(i))) {
+          fresh.add(entry);
+        }
       }
     }
     if (!fresh.isEmpty()) {
@@ -166,5 +189,10 @@ final class Subscription {
         services.metrics().replayed(fresh.size());
       }
     }
+  }
+
+  /** Records decoded from the entries one by one, for entries that come without a batch's decoded records. */
+  private static IntFunction<JsonObject> decoding(List<LogEntry> entries) {
+    return i -> entries.get(i).record();
   }
 }

@@ -7,6 +7,10 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
 
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
@@ -26,7 +30,7 @@ public record WebhookEvent(Channel channel, String action, String data) {
     }
     Object decoded;
     try {
-      decoded = Json.decodeValue(body);
+      decoded = Json.decodeValue(utf8(body));
     } catch (DecodeException e) {
       throw new WebhookRejection(ErrorCode.INVALID_JSON, "body is not valid JSON: " + firstLine(e.getMessage()), null);
     }
@@ -44,6 +48,19 @@ public record WebhookEvent(Channel channel, String action, String data) {
     optionalText(json, "timestamp");
     String data = new JsonObject().put("action", action).put("record", record).encode();
     return new WebhookEvent(new Channel(database, collection), action, data);
+  }
+
+  /**
+   * The body as text, refused unless it is well-formed UTF-8 (RFC 8259): decoding it leniently would store the
+   * record with U+FFFD in place of the sender's bytes, and answer 200 for a change that was not what was sent.
+   */
+  private static String utf8(Buffer body) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes())).toString();
+    } catch (CharacterCodingException e) {
+      throw new WebhookRejection(ErrorCode.INVALID_JSON, "body is not valid UTF-8", null);
+    }
   }
 
   private static String name(JsonObject json, String field) {

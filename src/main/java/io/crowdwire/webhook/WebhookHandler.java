@@ -1,14 +1,15 @@
 package io.crowdwire.webhook;
 
-import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.http.HttpErrors;
+import io.crowdwire.limits.AccessLimits;
+import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.protocol.ErrorCode;
-import io.vertx.core.Future;
 import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -17,32 +18,38 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /webhook} (PROTOCOL.md §1): checks the media type, the sender's token and the body, asks the
- * bridge to append, and answers 200 only once the event is stored; 503 with Retry-After when it cannot be.
+ * {@code POST /webhook} (PROTOCOL.md §1): checks the media type, the sender's credentials ({@link WebhookAuthenticator})
+ * and the body, asks the bridge to append, and answers 200 only once the event is stored; 503 with Retry-After when it
+ * cannot be. A delivery seen before is answered with its first event's id and {@code "duplicate": true}.
  */
 public final class WebhookHandler implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
   private static final String REQUEST_ID_HEADER = "X-Request-Id";
-  /** Headers that name a delivery, so that a retried one is stored once. */
-  private static final List<String> DELIVERY_ID_HEADERS = List.of("webhook-id", "Idempotency-Key", "X-Delivery-Id");
+  /** Headers that name a delivery, so that a retried one is stored once; the first present counts. */
+  private static final List<String> DELIVERY_ID_HEADERS = List.of(StandardWebhookSignature.ID, "Idempotency-Key",
+    "X-Delivery-Id", GithubSignature.DELIVERY);
   private static final int MAX_DELIVERY_ID_LENGTH = 200;
   /** A caller's request id is echoed only when it is short and plain, so it cannot forge log lines. */
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
   private final CrowdwireConfig config;
-  private final TokenService tokens;
+  private final WebhookAuthenticator authenticator;
   private final LogClient log;
+  private final AccessLimits limits;
 
-  public WebhookHandler(CrowdwireConfig config, TokenService tokens, LogClient log) {
+  public WebhookHandler(CrowdwireConfig config, TokenService tokens, LogClient log, AccessLimits limits) {
     this.config = config;
-    this.tokens = tokens;
+    this.authenticator = new WebhookAuthenticator(config, tokens);
     this.log = log;
+    this.limits = limits;
   }
 
   @Override
@@ -50,24 +57,50 @@ public final class WebhookHandler implements Handler<RoutingContext> {
     HttpServerRequest request = ctx.request();
     String requestId = requestId(request);
     ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
+    // Counted before the credentials are checked, so a flood of forged webhooks is limited too.
+    limits.webhook(limits.clientAddress(request.remoteAddress(), request.headers()))
+      .onSuccess(ignored -> accept(ctx, requestId))
+      .onFailure(refusal -> HttpErrors.refuse(ctx.response(), refusal));
+  }
+
+  private void accept(RoutingContext ctx, String requestId) {
+    HttpServerRequest request = ctx.request();
     if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
       HttpErrors.send(ctx.response(), ErrorCode.UNSUPPORTED_MEDIA_TYPE,
         "Content-Type must be application/json");
       return;
     }
-    authorize(request)
-      .map(principal -> {
-        WebhookEvent event = WebhookEvent.parse(ctx.body().buffer(), config.events().defaultDatabase());
-        return new Append(event.channel(), event.data(), deliveryId(request));
+    Buffer body = ctx.body().buffer();
+    // Signatures cover the bytes as sent, so they are checked on these, before any parsing.
+    byte[] raw = body == null ? new byte[0] : body.getBytes();
+    authenticator.authenticate(request, raw)
+      .compose(sender -> limits.webhookAs(sender.subject()).map(sender))
+      .compose(sender -> {
+        WebhookEvent event = WebhookEvent.parse(body, config.events().defaultDatabase());
+        return log.append(new Append(event.channel(), event.data(), deliveryId(request, sender, raw)))
+          .onSuccess(appended -> LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook {} {} (sender verified by {})",
+            appended.duplicate() ? "delivered before as" : "stored as", appended.id(), sender.scheme()));
       })
-      .compose(log::append)
       .onSuccess(appended -> {
-        LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook stored as {}", appended.id());
-        ctx.response()
-          .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .end(new JsonObject().put("success", true).put("id", appended.id().toString()).encode());
+        JsonObject answer = new JsonObject().put("success", true).put("id", appended.id().toString());
+        if (appended.duplicate()) {
+          answer.put("duplicate", true);
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(answer.encode());
       })
       .onFailure(failure -> reject(ctx, requestId, failure));
+  }
+
+  /**
+   * The webhook route's failure handler: the body handler decodes a form's body as a form, and fails the request with
+   * a bare 400 when that body is not a well-formed form; it is answered as every other media type is (415).
+   */
+  public void bodyUnreadable(RoutingContext ctx) {
+    if (ctx.statusCode() == 400 && !isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
+      handle(ctx);
+    } else {
+      ctx.next();
+    }
   }
 
   private static String requestId(HttpServerRequest request) {
@@ -75,24 +108,12 @@ public final class WebhookHandler implements Handler<RoutingContext> {
     return given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
   }
 
-  private Future<Principal> authorize(HttpServerRequest request) {
-    if (!config.auth().webhookAuth()) {
-      return Future.succeededFuture(Principal.ANONYMOUS);
-    }
-    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return Future.failedFuture(new WebhookRejection(ErrorCode.UNAUTHORIZED,
-        "missing credentials: send Authorization: Bearer <jwt>", null));
-    }
-    String role = config.auth().webhookRole();
-    return tokens.verify(header.substring(7).trim())
-      .recover(failure -> Future.failedFuture(new WebhookRejection(ErrorCode.UNAUTHORIZED, failure.getMessage(), null)))
-      .compose(principal -> principal.hasRole(role)
-        ? Future.succeededFuture(principal)
-        : Future.failedFuture(new WebhookRejection(ErrorCode.FORBIDDEN, "token lacks the '" + role + "' role", null)));
-  }
-
-  private static String deliveryId(HttpServerRequest request) {
+  /**
+   * The delivery's id: the first delivery header, else the JWT's {@code jti} with the body. A sender may sign every
+   * webhook with one token, so the {@code jti} alone would take each later webhook for a retry of the first; a retry
+   * repeats token and body. The body is hashed (keyed by the {@code jti}) to keep the id short.
+   */
+  private static String deliveryId(HttpServerRequest request, WebhookAuthenticator.Sender sender, byte[] body) {
     for (String name : DELIVERY_ID_HEADERS) {
       String value = request.getHeader(name);
       if (value != null && !value.isBlank()) {
@@ -103,7 +124,9 @@ public final class WebhookHandler implements Handler<RoutingContext> {
         return value.trim();
       }
     }
-    return null;
+    String jti = sender.tokenId();
+    return jti == null || jti.isEmpty() ? null : "jwt:" + Base64.getUrlEncoder().withoutPadding()
+      .encodeToString(HmacSha256.sign(HmacSha256.key(jti.getBytes(StandardCharsets.UTF_8)), body));
   }
 
   private static boolean isJson(String contentType) {
@@ -118,6 +141,8 @@ public final class WebhookHandler implements Handler<RoutingContext> {
     if (failure instanceof WebhookRejection rejection) {
       LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook refused: {} {}", rejection.code(), rejection.getMessage());
       HttpErrors.send(ctx.response(), rejection.code(), rejection.getMessage(), rejection.field());
+    } else if (failure instanceof LimitRefusal) {
+      HttpErrors.refuse(ctx.response(), failure);
     } else if (failure instanceof ReplyException) {
       // The bridge failed or did not answer in time: nothing was acknowledged, the sender retries later.
       LOG.atWarn().addKeyValue("requestId", requestId).log("Webhook not stored: {}", failure.getMessage());

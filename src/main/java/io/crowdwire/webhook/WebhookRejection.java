@@ -14,6 +14,11 @@ public final class WebhookRejection extends RuntimeException {
     this.field = field;
   }
 
+  /** Credentials that do not verify: 401. */
+  public static WebhookRejection unauthorized(String message) {
+    return new WebhookRejection(ErrorCode.UNAUTHORIZED, message, null);
+  }
+
   public ErrorCode code() {
     return code;
   }

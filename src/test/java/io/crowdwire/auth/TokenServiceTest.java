@@ -1,6 +1,5 @@
 package io.crowdwire.auth;
 
-import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
@@ -17,8 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class TokenServiceTest {
 
-  private final TokenService tokens = new TokenService(Clients.VERTX,
-    new CrowdwireConfig.Auth(TestConfig.SECRET, true, "webhook", false, 1000));
+  private final TokenService tokens = new TokenService(Clients.VERTX, TestConfig.embedded().auth());
 
   private static Throwable failureOf(Future<Principal> result) {
     return Clients.await(result.<Throwable>transform(done -> Future.succeededFuture(done.cause())));
@@ -47,5 +45,33 @@ class TokenServiceTest {
     assertThat(failureOf(tokens.verify(tampered))).isInstanceOf(TokenService.InvalidTokenException.class);
     assertThat(failureOf(tokens.verify(Tokens.withRoles("another-secret", java.util.List.of("webhook")))))
       .isInstanceOf(TokenService.InvalidTokenException.class);
+  }
+
+  @Test
+  void aVerifiedTokenIsRemembered() {
+    String token = Tokens.user("remembered");
+    assertThat(Clients.await(tokens.verify(token))).as("the same principal, not verified again")
+      .isSameAs(Clients.await(tokens.verify(token)));
+  }
+
+  @Test
+  void aRevocationRefusesTheSubjectsTokensIssuedUpToItEvenWhenRemembered() {
+    Revocations revocations = new Revocations(60_000);
+    TokenService guarded = new TokenService(Clients.VERTX, TestConfig.embedded(), revocations);
+    String old = Tokens.user("mallory");
+    String other = Tokens.user("bob");
+    assertThat(Clients.await(guarded.verify(old)).subject()).isEqualTo("mallory");
+
+    revocations.revoke("mallory", System.currentTimeMillis());
+    assertThat(failureOf(guarded.verify(old))).hasMessage("token revoked");
+    assertThat(Clients.await(guarded.verify(other)).subject()).isEqualTo("bob");
+    // Issued in a later second than the revocation: accepted.
+    revocations.revoke("carol", System.currentTimeMillis() - 2_000);
+    assertThat(Clients.await(guarded.verify(Tokens.user("carol"))).subject()).isEqualTo("carol");
+    // Once the revocation outlived its time to live, it is forgotten.
+    Revocations expired = new Revocations(1_000);
+    expired.revoke("dave", System.currentTimeMillis() - 5_000);
+    assertThat(expired.revoked("dave", 0)).isFalse();
+    assertThat(revocations.revoked("erin", 0)).isFalse();
   }
 }

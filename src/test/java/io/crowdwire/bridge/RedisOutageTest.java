@@ -6,10 +6,7 @@ import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.ResumingClient;
 import io.crowdwire.testsupport.TestConfig;
-import io.crowdwire.testsupport.Tokens;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -45,8 +41,11 @@ class RedisOutageTest {
           int instance = i % 2;
           clients.add(new ResumingClient(() -> instances.get(instance).port(), "ledger", null, Duration.ofMillis(200)).start());
         }
-        // Like the SDK, a client resumes from the last event it received, so each gets one first.
-        awaitSubscribed(instances);
+        // Like the SDK, a client resumes from the last event it received, so each gets one first, posted once
+        // every client's subscription is confirmed (an event before it would be older than its starting point).
+        for (ResumingClient client : clients) {
+          client.awaitSubscriptions(1, Duration.ofSeconds(10));
+        }
         List<String> acknowledged = new ArrayList<>();
         acknowledged.add(deliver(instances.get(0), 0, new AtomicInteger()));
         for (ResumingClient client : clients) {
@@ -105,35 +104,9 @@ class RedisOutageTest {
     }
   }
 
-  private static void awaitSubscribed(List<Crowdwire> instances) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (instances.stream().mapToInt(c -> c.state().channels()).sum() < 2) {
-      assertThat(System.currentTimeMillis()).as("subscriptions within 10 s").isLessThan(deadline);
-      Thread.sleep(20);
-    }
-  }
-
   /** Posts event n as VSKI would, retrying the same delivery until it is acknowledged; returns its id. */
   private static String deliver(Crowdwire instance, int n, AtomicInteger refused) {
-    JsonObject body = Clients.event("ledger", "create", new JsonObject().put("id", "e" + n));
-    Map<String, String> headers = Map.of("Authorization", "Bearer " + Tokens.webhook(), "webhook-id", "delivery-" + n);
-    for (int attempt = 0; attempt < 200; attempt++) {
-      HttpResponse<Buffer> response;
-      try {
-        response = Clients.webhook(instance.port(), body, headers);
-      } catch (RuntimeException transportFailure) {
-        sleep(100);
-        continue;
-      }
-      if (response.statusCode() == 200) {
-        return response.bodyAsJsonObject().getString("id");
-      }
-      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(503);
-      assertThat(response.getHeader("Retry-After")).isNotNull();
-      refused.incrementAndGet();
-      sleep(100);
-    }
-    throw new AssertionError("event " + n + " was never acknowledged");
+    return Clients.deliver(instance.port(), "ledger", new JsonObject().put("id", "e" + n), "delivery-" + n, refused);
   }
 
   private static void sleep(long millis) {

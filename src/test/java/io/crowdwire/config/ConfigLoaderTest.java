@@ -1,11 +1,13 @@
 package io.crowdwire.config;
 
+import io.crowdwire.webhook.WebhookScheme;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,12 +46,163 @@ class ConfigLoaderTest {
 
   @Test
   void everyDocumentedVariableMapsToAKeyThatExists() {
-    ConfigLoader.ENVIRONMENT.forEach((variable, path) -> {
-      String value = path.endsWith("Auth") || path.endsWith("allowAnonymous") || path.endsWith("compression") ? "true"
-        : path.endsWith("url") || path.endsWith("Secret") || path.endsWith("host") || path.endsWith("Database") || path.endsWith("Role") ? "x"
-        : "7";
-      assertThat(ConfigLoader.load(null, Map.of(variable, value))).as(variable).isNotNull();
-    });
+    ConfigLoader.ENVIRONMENT.forEach((variable, path) ->
+      assertThat(ConfigLoader.load(null, Map.of(variable, sample(path)))).as(variable).isNotNull());
+  }
+
+  /** A value of the right type for the key at {@code path}. */
+  private static String sample(String path) {
+    String key = path.substring(path.lastIndexOf('.') + 1);
+    if (List.of("webhookAuth", "allowAnonymous", "compression", "enabled").contains(key)) {
+      return "true";
+    }
+    if (key.equals("discovery")) {
+      return "dns";
+    }
+    if (key.equals("mode")) {
+      return "cluster";
+    }
+    if (key.equals("callbackUrl")) {
+      return "http://vski:8090/realtime/authorize";
+    }
+    if (key.equals("jwksUrl")) {
+      return "https://issuer.example/.well-known/jwks.json";
+    }
+    if (key.equals("jwtPublicKeys")) {
+      return "";
+    }
+    if (key.equals("schemes")) {
+      return "jwt";
+    }
+    if (key.equals("trustedProxies")) {
+      return "10.0.0.0/8, 127.0.0.1";
+    }
+    if (key.equals("standardSecrets")) {
+      return "whsec_c2VjcmV0";
+    }
+    return List.of("url", "jwtSecret", "host", "defaultDatabase", "webhookRole", "adminRole", "name", "members", "serviceDns",
+      "collectionsClaim", "githubSecrets", "jwtPreviousSecret", "issuer", "audience").contains(key) ? "x" : "7";
+  }
+
+  @Test
+  void tokenKeysAndChecksComeFromTheEnvironmentAndKeysThatCannotVerifyStopTheStart() {
+    CrowdwireConfig.Auth defaults = ConfigLoader.defaults().auth();
+    assertThat(defaults.leewaySeconds()).isEqualTo(30);
+    assertThat(defaults.jwksMinRefreshMs()).isEqualTo(30_000);
+    assertThat(defaults.issuer()).as("not checked").isEmpty();
+    assertThat(defaults.audiences()).as("not checked").isEmpty();
+    CrowdwireConfig.Auth auth = ConfigLoader.load(null, Map.of("JWT_SECRET", "current-secret",
+      "JWT_PREVIOUS_SECRET", "previous-secret", "JWKS_URL", "https://issuer.example/jwks.json", "JWT_ISSUER",
+      "https://issuer.example", "JWT_AUDIENCE", "crowdwire, realtime", "JWT_LEEWAY_SECONDS", "5")).auth();
+    assertThat(auth.jwtPreviousSecret()).isEqualTo("previous-secret");
+    assertThat(auth.jwksUrl()).isEqualTo("https://issuer.example/jwks.json");
+    assertThat(auth.issuer()).isEqualTo("https://issuer.example");
+    assertThat(auth.audiences()).containsExactly("crowdwire", "realtime");
+    assertThat(auth.leewaySeconds()).isEqualTo(5);
+    assertThat(auth.toString()).as("printing the configuration leaks no secret").doesNotContain("current-secret", "previous-secret");
+
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("JWT_PUBLIC_KEYS", "/etc/keys/issuer.pem")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no -----BEGIN PUBLIC KEY----- block");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("JWT_PUBLIC_KEYS",
+      "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key 1 is neither RSA nor EC P-256");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("JWKS_URL", "issuer.example/jwks.json")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auth.jwksUrl");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("JWT_LEEWAY_SECONDS", "-1")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("auth.leewaySeconds");
+  }
+
+  @Test
+  void rateLimitsAreOffByDefaultAndBadValuesStopTheStart() {
+    CrowdwireConfig.Limits limits = ConfigLoader.defaults().limits();
+    assertThat(List.of(limits.webhooksPerSecondPerIp(), limits.upgradesPerIp(), limits.upgradesPerSubject(),
+      limits.messagesPerSecondPerConnection(), limits.connectionsPerIp(), limits.connectionsPerSubject())).containsOnly(0);
+    assertThat(limits.allowedOrigins()).isEmpty();
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TRUSTED_PROXIES", "10.0.0.0/33")))
+      .hasMessageContaining("limits.trustedProxies");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TRUSTED_PROXIES", "proxy.example.com")))
+      .hasMessageContaining("limits.trustedProxies");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("UPGRADES_PER_IP", "-1")))
+      .hasMessageContaining("0 (off) or positive");
+  }
+
+  @Test
+  void clusterMembersAreAListAndDiscoveryIsOneOfTwo() {
+    CrowdwireConfig config = ConfigLoader.load(null, Map.of("CLUSTER", "true", "CLUSTER_MEMBERS", " 10.0.0.1:5701, 10.0.0.2 ,"));
+    assertThat(config.cluster().enabled()).isTrue();
+    assertThat(config.cluster().memberList()).containsExactly("10.0.0.1:5701", "10.0.0.2");
+    assertThat(ConfigLoader.defaults().cluster().enabled()).as("a single instance runs unclustered").isFalse();
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("CLUSTER_DISCOVERY", "multicast")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'static' or 'dns', not 'multicast'");
+  }
+
+  @Test
+  void permissionsAreParsedOnceAndABadPatternOrUrlStopsTheStartWithItsKey(@TempDir Path dir) throws IOException {
+    assertThat(ConfigLoader.defaults().permissions().rulesConfigured()).as("unconfigured: everything allowed").isFalse();
+    assertThat(ConfigLoader.defaults().permissions().callbackConfigured()).isFalse();
+    Path file = dir.resolve("permissions.yaml");
+    Files.writeString(file, """
+      permissions:
+        public: [news, "status:*"]
+        roles:
+          admin: ["*"]
+          editor: [posts, "db2/drafts:*"]
+      """);
+    CrowdwireConfig.Permissions permissions = ConfigLoader.load(file, Map.of("PERMISSIONS_COLLECTIONS_CLAIM", "collections",
+      "PERMISSIONS_CALLBACK_URL", "https://vski.example/realtime/authorize", "PERMISSIONS_CALLBACK_TIMEOUT_MS", "1500")).permissions();
+    assertThat(permissions.rulesConfigured()).isTrue();
+    assertThat(permissions.publicCollections()).extracting(Object::toString).containsExactly("news", "status:*");
+    assertThat(permissions.roles().get("editor")).extracting(Object::toString).containsExactly("posts", "db2/drafts:*");
+    assertThat(permissions.collectionsClaim()).isEqualTo("collections");
+    assertThat(permissions.callbackConfigured()).isTrue();
+    assertThat(permissions.callbackTimeoutMs()).isEqualTo(1500);
+
+    Files.writeString(file, "permissions:\n  roles:\n    editor: [posts, \"drafts/x/y\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("permissions.roles.editor[1]")
+      .hasMessageContaining("'drafts/x/y' is not a pattern");
+    Files.writeString(file, "permissions:\n  public: [news, ~]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("permissions.public[1]");
+    Files.writeString(file, "permissions:\n  roles:\n    editor: posts\n");
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("permissions.roles.editor");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("PERMISSIONS_CALLBACK_URL", "vski:8090")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("permissions.callbackUrl");
+  }
+
+  @Test
+  void webhookSchemesAndSecretsComeFromTheEnvironmentAndDefaultToJwtOnly() {
+    CrowdwireConfig.Webhooks defaults = ConfigLoader.defaults().webhooks();
+    assertThat(defaults.enabledSchemes()).containsExactly(WebhookScheme.JWT);
+    assertThat(defaults.toleranceSeconds()).isEqualTo(300);
+    CrowdwireConfig.Webhooks webhooks = ConfigLoader.load(null, Map.of("WEBHOOK_SCHEMES", "github, Standard",
+      "WEBHOOK_STANDARD_SECRETS", "whsec_b2xk, whsec_bmV3", "WEBHOOK_GITHUB_SECRETS", "gh-secret",
+      "WEBHOOK_TOLERANCE_SECONDS", "60")).webhooks();
+    assertThat(webhooks.enabledSchemes()).containsExactlyInAnyOrder(WebhookScheme.STANDARD, WebhookScheme.GITHUB);
+    assertThat(webhooks.standardSecretList()).containsExactly("whsec_b2xk", "whsec_bmV3");
+    assertThat(webhooks.githubSecretList()).containsExactly("gh-secret");
+    assertThat(webhooks.toleranceSeconds()).isEqualTo(60);
+    assertThat(webhooks.toString()).as("printing the configuration leaks no secret").doesNotContain("whsec_", "gh-secret");
+  }
+
+  @Test
+  void webhookSchemesThatCannotVerifyStopTheStart() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_SCHEMES", "jwt,hmac")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown scheme 'hmac'");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_SCHEMES", " , ")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("WEBHOOK_AUTH=false");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_SCHEMES", "jwt,standard")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("webhooks.standardSecrets is empty");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_SCHEMES", "github")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("webhooks.githubSecrets is empty");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_STANDARD_SECRETS", "whsec_b2xk,plain-password")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("secret 2 is not whsec_<base64 key>")
+      .message().doesNotContain("plain-password");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_STANDARD_SECRETS", "whsec_%%%")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("secret 1 is not whsec_<base64 key>");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("WEBHOOK_TOLERANCE_SECONDS", "0")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("webhooks.toleranceSeconds");
   }
 
   @Test

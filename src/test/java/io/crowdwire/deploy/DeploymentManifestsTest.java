@@ -111,6 +111,8 @@ class DeploymentManifestsTest {
   void portsAndEnvironmentAreWhatTheApplicationReads() throws IOException {
     assertThat(containerPort("http")).isEqualTo(DEFAULTS.server().port());
     assertThat(containerPort("management")).isEqualTo(DEFAULTS.server().managementPort());
+    assertThat(containerPort("cluster")).isEqualTo(DEFAULTS.cluster().port());
+    assertThat(containerPort("eventbus")).isEqualTo(DEFAULTS.cluster().eventBusPort());
     Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
     known.addAll(OTHER_VARIABLES);
     JsonNode container = container();
@@ -121,6 +123,15 @@ class DeploymentManifestsTest {
         case "PORT" -> assertThat(variable.get("value").asInt()).isEqualTo(containerPort("http"));
         case "MANAGEMENT_PORT" -> assertThat(variable.get("value").asInt()).isEqualTo(containerPort("management"));
         case "JWT_SECRET" -> assertThat(variable.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("JWT_SECRET");
+        case "CLUSTER" -> assertThat(variable.get("value").asText()).isEqualTo("true");
+        case "CLUSTER_DISCOVERY" -> assertThat(variable.get("value").asText()).isEqualTo(CrowdwireConfig.Cluster.DNS);
+        case "CLUSTER_SERVICE_DNS" -> {
+          JsonNode members = one("Service", variable.get("value").asText());
+          assertThat(members.at("/spec/clusterIP").asText()).isEqualTo("None");
+          assertThat(members.at("/spec/publishNotReadyAddresses").asBoolean()).as("members find each other before ready").isTrue();
+          assertThat(members.at("/spec/ports").findValuesAsText("targetPort")).contains("cluster");
+        }
+        case "CLUSTER_HOST" -> assertThat(variable.at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("status.podIP");
         case "CROWDWIRE_CONFIG" -> {
           Path mounted = Path.of(variable.get("value").asText());
           JsonNode mount = container.get("volumeMounts").get(0);
@@ -131,6 +142,8 @@ class DeploymentManifestsTest {
         default -> { }
       }
     }
+    assertThat(container.get("env").findValuesAsText("name")).as("clustered, on the pod IP")
+      .contains("CLUSTER", "CLUSTER_DISCOVERY", "CLUSTER_SERVICE_DNS", "CLUSTER_HOST");
   }
 
   @Test
@@ -196,7 +209,8 @@ class DeploymentManifestsTest {
     Matcher expose = Pattern.compile("(?m)^EXPOSE (.+)$").matcher(runtime);
     assertThat(expose.find()).isTrue();
     assertThat(expose.group(1).split(" ")).contains(String.valueOf(DEFAULTS.server().port()),
-      String.valueOf(DEFAULTS.server().managementPort()));
+      String.valueOf(DEFAULTS.server().managementPort()), String.valueOf(DEFAULTS.cluster().port()),
+      String.valueOf(DEFAULTS.cluster().eventBusPort()));
   }
 
   @Test
@@ -208,6 +222,9 @@ class DeploymentManifestsTest {
     Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
     known.addAll(OTHER_VARIABLES);
     crowdwire.get("environment").fieldNames().forEachRemaining(name -> assertThat(known).contains(name));
+    assertThat(crowdwire.at("/environment/CLUSTER").asText()).isEqualTo("true");
+    assertThat(crowdwire.at("/environment/CLUSTER_DISCOVERY").asText()).isEqualTo(CrowdwireConfig.Cluster.DNS);
+    assertThat(crowdwire.at("/environment/CLUSTER_SERVICE_DNS").asText()).as("the service's own name").isEqualTo("crowdwire");
     String mount = services.at("/nginx/volumes/0").asText();
     Path nginxConf = Path.of(mount.substring(0, mount.indexOf(':')));
     assertThat(nginxConf).exists();

@@ -275,9 +275,9 @@ class SocketProtocolTest {
   @Test
   void anUnknownTypeIsUnknownType() {
     WsClient client = client(instance);
-    client.send(message("PUBLISH").put("collection", "posts"));
+    client.send(message("SHOUT").put("collection", "posts"));
     JsonObject error = expectError(client, "UNKNOWN_TYPE");
-    assertThat(error.getString("message")).contains("PUBLISH");
+    assertThat(error.getString("message")).contains("SHOUT");
     client.send(message(""));
     expectError(client, "UNKNOWN_TYPE");
     expectAlive(client);
@@ -326,7 +326,7 @@ class SocketProtocolTest {
     client.subscribed(posts, null);
     client.send(subscribe(posts).put("lastId", "abc"));
     expectError(client, "INVALID_LAST_ID");
-    client.send(subscribe(posts).put("group", "g1"));
+    client.send(subscribe(posts).put("group", "g1").put("filter", "a = 1"));
     expectError(client, "UNSUPPORTED");
     String id = post(instance, posts, "r1");
     assertThat(ids(client.events(1, WAIT))).containsExactly(id);
@@ -371,13 +371,23 @@ class SocketProtocolTest {
   }
 
   @Test
-  void groupsAndFiltersAreUnsupportedForNow() {
+  void badGroupSubscriptionsAndAcksAreRefusedPrecisely() {
     String posts = fresh("group");
     WsClient client = client(instance);
+    client.send(subscribe(posts).put("group", 7));
+    assertThat(expectError(client, "INVALID_FIELD").getString("message")).contains("'group'");
+    client.send(subscribe(posts).put("group", "{bad}"));
+    assertThat(expectError(client, "INVALID_FIELD").getString("collection")).isEqualTo(posts);
+    client.send(subscribe(posts).put("group", "workers").put("filter", "published = true"));
+    assertThat(expectError(client, "UNSUPPORTED").getString("collection")).isEqualTo(posts);
+    client.send(message("ACK").put("collection", posts).put("group", "workers").put("id", "1-0"));
+    assertThat(expectError(client, "INVALID_FIELD").getString("message")).contains("not a member");
     client.send(subscribe(posts).put("group", "workers"));
-    assertThat(expectError(client, "UNSUPPORTED").getString("collection")).isEqualTo(posts);
-    client.send(subscribe(posts).put("filter", "published = true"));
-    assertThat(expectError(client, "UNSUPPORTED").getString("collection")).isEqualTo(posts);
+    client.next(frame -> "SUBSCRIBED".equals(frame.getString("type")), Duration.ofSeconds(10));
+    client.send(message("ACK").put("collection", posts).put("group", "workers").put("id", "not-an-id"));
+    assertThat(expectError(client, "INVALID_FIELD").getString("message")).contains("ackId");
+    client.send(message("ACK").put("collection", posts).put("group", "others").put("id", "1-0"));
+    assertThat(expectError(client, "INVALID_FIELD").getString("message")).contains("not a member");
     expectAlive(client);
   }
 

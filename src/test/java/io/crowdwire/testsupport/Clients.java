@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** One Vert.x for the test side's HTTP and WebSocket clients, apart from the instances under test. */
 public final class Clients {
@@ -61,6 +64,42 @@ public final class Clients {
       all.set("Content-Type", contentType);
     }
     return HTTP.post(port, "127.0.0.1", "/webhook").putHeaders(all).sendBuffer(body);
+  }
+
+  /**
+   * Posts an event as VSKI does, retrying the same delivery while the answer is 503 (or the connection fails),
+   * until it is acknowledged; returns its id.
+   *
+   * @param refused counts the 503 answers
+   */
+  public static String deliver(int port, String collection, JsonObject record, String deliveryId, AtomicInteger refused) {
+    JsonObject body = event(collection, "create", record);
+    Map<String, String> headers = Map.of("Authorization", "Bearer " + Tokens.webhook(), "webhook-id", deliveryId);
+    for (int attempt = 0; attempt < 200; attempt++) {
+      HttpResponse<Buffer> response;
+      try {
+        response = webhook(port, body, headers);
+      } catch (RuntimeException transportFailure) {
+        sleep(100);
+        continue;
+      }
+      if (response.statusCode() == 200) {
+        return response.bodyAsJsonObject().getString("id");
+      }
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(503);
+      assertThat(response.getHeader("Retry-After")).isNotNull();
+      refused.incrementAndGet();
+      sleep(100);
+    }
+    throw new AssertionError("delivery " + deliveryId + " was never acknowledged");
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   public static HttpResponse<Buffer> get(int port, String path) {

@@ -25,12 +25,15 @@ public final class RedisProcess implements AutoCloseable {
   private final int port;
   private final Path dir;
   private final boolean appendOnly;
+  /** More redis-server options, such as a cluster node's. */
+  private final List<String> options;
   private Process process;
 
-  private RedisProcess(int port, Path dir, boolean appendOnly) {
+  private RedisProcess(int port, Path dir, boolean appendOnly, List<String> options) {
     this.port = port;
     this.dir = dir;
     this.appendOnly = appendOnly;
+    this.options = options;
   }
 
   /** A throwaway Redis that keeps nothing on disk. */
@@ -43,9 +46,14 @@ public final class RedisProcess implements AutoCloseable {
    *                   kill -9 of Redis, as production's Redis must be configured for durability
    */
   public static RedisProcess start(boolean appendOnly) {
+    return start(appendOnly, List.of());
+  }
+
+  /** @param options more redis-server options, such as a cluster node's */
+  static RedisProcess start(boolean appendOnly, List<String> options) {
     requireRedis();
     try {
-      RedisProcess redis = new RedisProcess(freePort(), Files.createTempDirectory("crowdwire-redis"), appendOnly);
+      RedisProcess redis = new RedisProcess(freePort(), Files.createTempDirectory("crowdwire-redis"), appendOnly, options);
       redis.launch();
       return redis;
     } catch (IOException e) {
@@ -57,7 +65,7 @@ public final class RedisProcess implements AutoCloseable {
   public static RedisProcess startOn(int port) {
     requireRedis();
     try {
-      RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("crowdwire-redis"), false);
+      RedisProcess redis = new RedisProcess(port, Files.createTempDirectory("crowdwire-redis"), false, List.of());
       redis.launch();
       return redis;
     } catch (IOException e) {
@@ -78,7 +86,8 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
-  private static void requireRedis() {
+  /** Skips the calling test where redis-server is missing, or fails it where CROWDWIRE_REQUIRE_REDIS is set. */
+  static void requireRedis() {
     boolean present = available();
     if (!present && System.getenv("CROWDWIRE_REQUIRE_REDIS") != null) {
       throw new AssertionError("redis-server is required (CROWDWIRE_REQUIRE_REDIS is set) but not on the PATH");
@@ -112,13 +121,14 @@ public final class RedisProcess implements AutoCloseable {
     } else {
       command.addAll(List.of("--appendonly", "no"));
     }
+    command.addAll(options);
     try {
       process = new ProcessBuilder(command).redirectErrorStream(true)
         .redirectOutput(dir.resolve("redis.log").toFile()).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    awaitListening();
+    awaitListening(port);
   }
 
   /** Kills Redis at once (SIGKILL): clients see their connections drop mid-flight. */
@@ -144,7 +154,8 @@ public final class RedisProcess implements AutoCloseable {
     }
   }
 
-  private void awaitListening() {
+  /** Waits until something listens on the loopback port (a redis-server just started). */
+  static void awaitListening(int port) {
     long deadline = System.currentTimeMillis() + 10_000;
     while (System.currentTimeMillis() < deadline) {
       try (Socket socket = new Socket("127.0.0.1", port)) {
@@ -156,7 +167,7 @@ public final class RedisProcess implements AutoCloseable {
     throw new AssertionError("redis-server did not listen on " + port + " within 10 s");
   }
 
-  private static void sleep(long millis) {
+  static void sleep(long millis) {
     try {
       Thread.sleep(millis);
     } catch (InterruptedException e) {

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -38,21 +39,35 @@ public final class WsClient implements AutoCloseable {
   }
 
   public static WsClient open(int port, String uri) {
-    return new WsClient(Clients.await(Clients.WS.connect(options(port, uri))));
+    return open(port, uri, Map.of());
+  }
+
+  /** Opens {@code uri} sending these headers with the upgrade (an Origin, an X-Forwarded-For). */
+  public static WsClient open(int port, String uri, Map<String, String> headers) {
+    return new WsClient(Clients.await(Clients.WS.connect(options(port, uri, headers))));
   }
 
   /** The HTTP status an upgrade is refused with (fails if it is accepted). */
   public static int rejection(int port, String uri) {
+    return refusal(port, uri, Map.of()).getStatus();
+  }
+
+  /** How an upgrade with these headers is refused: status, headers and body (fails if it is accepted). */
+  public static UpgradeRejectedException refusal(int port, String uri, Map<String, String> headers) {
     try {
-      Clients.await(Clients.WS.connect(options(port, uri))).close();
+      Clients.await(Clients.WS.connect(options(port, uri, headers))).close();
     } catch (UpgradeRejectedException e) {
-      return e.getStatus();
+      return e;
     }
     throw new AssertionError("upgrade of " + uri + " was accepted");
   }
 
-  private static WebSocketConnectOptions options(int port, String uri) {
-    return new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri);
+  private static WebSocketConnectOptions options(int port, String uri, Map<String, String> headers) {
+    // Without an Origin of its own, as a non-browser client, unless the test gives one.
+    WebSocketConnectOptions options = new WebSocketConnectOptions().setHost("127.0.0.1").setPort(port).setURI(uri)
+      .setAllowOriginHeader(headers.keySet().stream().anyMatch("Origin"::equalsIgnoreCase));
+    headers.forEach(options::addHeader);
+    return options;
   }
 
   public WsClient send(JsonObject message) {

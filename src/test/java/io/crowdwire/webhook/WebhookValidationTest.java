@@ -149,6 +149,19 @@ class WebhookValidationTest {
     assertError(post(instance, Buffer.buffer(notUtf8), "application/json", auth()), 400, "INVALID_JSON");
   }
 
+  /** Found by the bad-input suite: bytes that are not UTF-8 were stored as U+FFFD, and answered 200. */
+  @Test
+  void aBodyThatIsNotUtf8IsInvalidJsonWhateverTheBrokenSequence() {
+    byte[][] broken = {{(byte) 0xff}, {(byte) 0x80}, {(byte) 0xc0, (byte) 0x80}, {(byte) 0xe2, (byte) 0x82},
+      {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, {(byte) 0xf8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80}};
+    String[] around = good().put("record", new JsonObject().put("id", "r1").put("title", "x|y")).encode().split("\\|");
+    for (byte[] sequence : broken) {
+      Buffer body = Buffer.buffer(around[0]).appendBytes(sequence).appendString(around[1]);
+      JsonObject error = assertError(post(instance, body, "application/json", auth()), 400, "INVALID_JSON");
+      assertThat(error.getString("message")).contains("UTF-8");
+    }
+  }
+
   @Test
   void aBodyThatIsNotAnObjectIsRefused() {
     assertError(post(new JsonArray().add(good()).encode()), 400, "INVALID_JSON");
@@ -309,6 +322,9 @@ class WebhookValidationTest {
   void aBodyThatIsNotJsonMediaIs415() {
     assertError(post(instance, good().toBuffer(), "text/plain", auth()), 415, "UNSUPPORTED_MEDIA_TYPE");
     assertError(post(instance, good().toBuffer(), "application/x-www-form-urlencoded", auth()), 415, "UNSUPPORTED_MEDIA_TYPE");
+    // Found by the bad-input suite: a body that is not a well-formed form got a bare 400 that was not JSON.
+    assertError(post(instance, Buffer.buffer("title=%zz"), "application/x-www-form-urlencoded", auth()), 415,
+      "UNSUPPORTED_MEDIA_TYPE");
     assertError(post(instance, good().toBuffer(), null, auth()), 415, "UNSUPPORTED_MEDIA_TYPE");
   }
 
@@ -386,10 +402,7 @@ class WebhookValidationTest {
 
   @Test
   void withWebhookAuthOffNoTokenIsNeeded() {
-    CrowdwireConfig base = TestConfig.embedded();
-    CrowdwireConfig.Auth a = base.auth();
-    Crowdwire open = fleet.start(base.withAuth(new CrowdwireConfig.Auth(a.jwtSecret(), false, a.webhookRole(),
-      a.allowAnonymous(), a.sockJsAuthTimeoutMs())));
+    Crowdwire open = fleet.start(TestConfig.embedded(Map.of("WEBHOOK_AUTH", "false")));
     String posts = fresh("open");
     WsClient subscriber = client(open, "postgres");
     subscriber.subscribed(posts, null);

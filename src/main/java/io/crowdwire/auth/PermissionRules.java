@@ -1,0 +1,52 @@
+package io.crowdwire.auth;
+
+import io.crowdwire.bus.CollectionPattern;
+import io.crowdwire.config.CrowdwireConfig;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The configured rules over who may subscribe to which (db, collection): public patterns, patterns per role, and
+ * the patterns a token lists in the configured collections claim. Any one that matches allows; with rules
+ * configured, nothing else is allowed; with none at all, everything is (as before permissions existed).
+ */
+public final class PermissionRules {
+
+  private final boolean configured;
+  private final List<CollectionPattern> publicCollections;
+  private final Map<String, List<CollectionPattern>> roles;
+
+  public PermissionRules(CrowdwireConfig.Permissions config) {
+    this.configured = config.rulesConfigured();
+    this.publicCollections = config.publicCollections();
+    this.roles = config.roles();
+  }
+
+  public boolean configured() {
+    return configured;
+  }
+
+  public boolean allows(Principal principal, String db, String collection) {
+    if (!configured || anyMatches(publicCollections, db, collection)) {
+      return true;
+    }
+    for (String role : principal.roles()) {
+      List<CollectionPattern> patterns = roles.get(role);
+      if (patterns != null && anyMatches(patterns, db, collection)) {
+        return true;
+      }
+    }
+    // Present only when a collections claim is configured (see TokenService).
+    return principal.grants() != null && anyMatches(principal.grants(), db, collection);
+  }
+
+  private static boolean anyMatches(List<CollectionPattern> patterns, String db, String collection) {
+    for (CollectionPattern pattern : patterns) {
+      if (pattern.matches(db, collection)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+package io.crowdwire.webhook;
+
+import io.crowdwire.auth.AccessDenied;
+import io.crowdwire.auth.TokenService;
+import io.crowdwire.config.CrowdwireConfig;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerRequest;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Decides whether a webhook comes from a sender that holds a secret, by the schemes of {@code webhooks.schemes}: a
+ * request passes when one enabled scheme whose header it carries verifies. Signatures are checked on the raw body,
+ * before it is parsed. With {@code auth.webhookAuth} off everything passes.
+ */
+public final class WebhookAuthenticator {
+
+  /**
+   * Who sent a webhook: the scheme that verified ({@code none} with authentication off), the JWT's {@code jti}, and
+   * the sender as rate limits count it: the JWT's subject, or the scheme for a signature (its secret is the sender).
+   */
+  public record Sender(String scheme, String tokenId, String subject) {
+    static final Sender UNVERIFIED = new Sender("none", null, "none");
+  }
+
+  private final boolean required;
+  private final Set<WebhookScheme> enabled;
+  private final String role;
+  private final TokenService tokens;
+  private final StandardWebhookSignature standard;
+  private final GithubSignature github;
+
+  public WebhookAuthenticator(CrowdwireConfig config, TokenService tokens) {
+    CrowdwireConfig.Webhooks webhooks = config.webhooks();
+    this.required = config.auth().webhookAuth();
+    this.enabled = webhooks.enabledSchemes();
+    this.role = config.auth().webhookRole();
+    this.tokens = tokens;
+    this.standard = new StandardWebhookSignature(webhooks.standardSecretList(), webhooks.toleranceSeconds());
+    this.github = new GithubSignature(webhooks.githubSecretList());
+  }
+
+  /**
+   * The sender of {@code request} with this raw body; fails with a {@link WebhookRejection} (401, or 403 for a
+   * token without the webhook role) naming what failed, every scheme's reason when several were tried.
+   */
+  public Future<Sender> authenticate(HttpServerRequest request, byte[] body) {
+    if (!required) {
+      return Future.succeededFuture(Sender.UNVERIFIED);
+    }
+    List<WebhookScheme> offered = Arrays.stream(WebhookScheme.values())
+      .filter(scheme -> request.getHeader(scheme.header()) != null).toList();
+    List<WebhookScheme> usable = offered.stream().filter(enabled::contains).toList();
+    if (usable.isEmpty()) {
+      return Future.failedFuture(WebhookRejection.unauthorized(offered.isEmpty() ? "missing credentials: " + send()
+        : offered.stream().map(WebhookScheme::header).collect(Collectors.joining(", ")) + " not enabled here (webhooks.schemes: "
+        + WebhookScheme.names(enabled) + "): " + send()));
+    }
+    // Signatures first: an HMAC each, and no token to verify.
+    List<String> reasons = new ArrayList<>();
+    for (WebhookScheme scheme : usable) {
+      if (scheme != WebhookScheme.JWT) {
+        try {
+          verifySignature(scheme, request, body);
+          return Future.succeededFuture(new Sender(scheme.configName(), null, scheme.configName()));
+        } catch (WebhookRejection rejection) {
+          reasons.add(rejection.getMessage());
+        }
+      }
+    }
+    if (!usable.contains(WebhookScheme.JWT)) {
+      return Future.failedFuture(WebhookRejection.unauthorized(String.join("; ", reasons)));
+    }
+    return tokens.authorizeToken(request, role)
+      .map(verified -> new Sender(WebhookScheme.JWT.configName(), verified.tokenId(), verified.principal().subject()))
+      .recover(failure -> {
+        if (!(failure instanceof AccessDenied denied)) {
+          return Future.failedFuture(failure);
+        }
+        reasons.add(0, denied.getMessage());
+        return Future.failedFuture(new WebhookRejection(denied.code(), String.join("; ", reasons), null));
+      });
+  }
+
+  private void verifySignature(WebhookScheme scheme, HttpServerRequest request, byte[] body) {
+    String signature = request.getHeader(scheme.header());
+    if (scheme == WebhookScheme.STANDARD) {
+      standard.verify(request.getHeader(StandardWebhookSignature.ID), request.getHeader(StandardWebhookSignature.TIMESTAMP),
+        signature, body);
+    } else {
+      github.verify(signature, body);
+    }
+  }
+
+  /** What to send instead, by the enabled schemes. */
+  private String send() {
+    List<String> hints = enabled.stream().map(WebhookScheme::hint).toList();
+    String last = hints.get(hints.size() - 1);
+    return "send " + (hints.size() == 1 ? last : String.join(", ", hints.subList(0, hints.size() - 1)) + " or " + last);
+  }
+}

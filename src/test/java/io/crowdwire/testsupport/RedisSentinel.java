@@ -1,0 +1,137 @@
+package io.crowdwire.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A primary, its replica and one sentinel (quorum 1) on free loopback ports, real redis-server processes that
+ * the test kills. Skipped or failed where redis-server is missing, as {@link RedisProcess}.
+ */
+public final class RedisSentinel implements AutoCloseable {
+
+  public static final String MASTER_NAME = "mymaster";
+
+  private final RedisProcess first;
+  private final RedisProcess second;
+  private final int port;
+  private Process sentinel;
+
+  private RedisSentinel(RedisProcess first, RedisProcess second, int port) {
+    this.first = first;
+    this.second = second;
+    this.port = port;
+  }
+
+  public static RedisSentinel start() {
+    RedisSentinel group = new RedisSentinel(RedisProcess.start(), RedisProcess.start(), RedisProcess.freePort());
+    try {
+      Resp.command(group.second.port(), "REPLICAOF", "127.0.0.1", Integer.toString(group.first.port()));
+      await("the replica in sync", () -> info(group.second.port()).contains("master_link_status:up"));
+      group.launchSentinel();
+      return group;
+    } catch (RuntimeException | AssertionError e) {
+      group.close();
+      throw e;
+    }
+  }
+
+  private void launchSentinel() {
+    try {
+      Path dir = Files.createTempDirectory("crowdwire-sentinel");
+      Path conf = dir.resolve("sentinel.conf");
+      Files.writeString(conf, String.join("\n", "port " + port, "bind 127.0.0.1", "dir " + dir,
+        "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + first.port() + " 1",
+        "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+        "sentinel failover-timeout " + MASTER_NAME + " 10000", ""));
+      sentinel = new ProcessBuilder("redis-server", conf.toString(), "--sentinel").redirectErrorStream(true)
+        .redirectOutput(dir.resolve("sentinel.log").toFile()).start();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    RedisProcess.awaitListening(port);
+  }
+
+  /** REDIS_URL for Crowdwire in sentinel mode. */
+  public String url() {
+    return "redis://127.0.0.1:" + port;
+  }
+
+  /** The port of the primary the sentinel names. */
+  public int primaryPort() {
+    return Integer.parseInt((String) ((List<?>) Resp.command(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)).get(1));
+  }
+
+  /** Waits until the replica has everything the primary has. */
+  public void awaitReplicated() {
+    int primary = primaryPort();
+    int replica = primary == first.port() ? second.port() : first.port();
+    await("the replica caught up", () -> offset(replica, "slave_repl_offset") >= offset(primary, "master_repl_offset"));
+  }
+
+  /**
+   * Has the sentinel promote the replica (SENTINEL FAILOVER, retried until the sentinel knows the replica well
+   * enough), then turns the old primary into the new one's replica at once, as the sentinel would a few seconds
+   * later: from then on, only the new primary takes writes.
+   */
+  public void failover() {
+    int old = primaryPort();
+    await("the sentinel accepting a failover", () -> {
+      try {
+        Resp.command(port, "SENTINEL", "FAILOVER", MASTER_NAME);
+        return true;
+      } catch (AssertionError noGoodReplicaYet) {
+        return false;
+      }
+    });
+    await("the sentinel naming the new primary", () -> primaryPort() != old
+      && "master".equals(((List<?>) Resp.command(primaryPort(), "ROLE")).get(0)));
+    Resp.command(old, "REPLICAOF", "127.0.0.1", Integer.toString(primaryPort()));
+  }
+
+  private static long offset(int port, String field) {
+    for (String line : info(port).split("\r\n")) {
+      if (line.startsWith(field + ":")) {
+        return Long.parseLong(line.substring(field.length() + 1));
+      }
+    }
+    return -1;
+  }
+
+  private static String info(int port) {
+    return (String) Resp.command(port, "INFO", "replication");
+  }
+
+  private static void await(String what, BooleanSupplier done) {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!done.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError(what + " within 30 s");
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError(e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    if (sentinel != null) {
+      sentinel.destroyForcibly();
+      try {
+        sentinel.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    first.close();
+    second.close();
+  }
+}
