@@ -7,6 +7,9 @@
 if ARGV[5] ~= '' then
   local seen = redis.call('GET', KEYS[2])
   if seen then
+    -- Rewritten as it is: a write moves this connection's replication offset past the first delivery's event,
+    -- so a WAIT after a retry confirms that event reached the replicas.
+    redis.call('SET', KEYS[2], seen, 'KEEPTTL')
     return {seen, 1}
   end
 end

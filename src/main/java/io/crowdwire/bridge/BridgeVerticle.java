@@ -69,7 +69,8 @@ public final class BridgeVerticle extends VerticleBase {
       if (done.succeeded()) {
         message.reply(done.result(), LOCAL);
       } else {
-        // Whatever failed (Redis refused, timed out, was read-only), nothing was stored: the caller may retry.
+        // Whatever failed (Redis refused, timed out, was read-only, replicas did not confirm), nothing is acknowledged:
+        // the caller retries, and a retry with the same delivery id is stored once.
         message.fail(Addresses.FailureCodes.UNAVAILABLE, "event store unavailable: " + done.cause().getMessage());
       }
     });

@@ -90,8 +90,23 @@ public final class RedisEventLog implements EventLog {
     List<String> args = List.of(request.data(), Integer.toString(config.events().maxLength()),
       Long.toString(config.events().retentionMs()), RedisKeys.live(channel), deliveryId,
       Long.toString(config.events().dedupeWindowMs()), pubSub.publish);
-    return APPEND.run(commands, keys, args)
-      .map(reply -> new Appended(EventId.parse(reply.get(0).toString()), reply.get(1).toInteger() == 1));
+    CrowdwireConfig.Redis redis = config.redis();
+    if (redis.waitReplicas() == 0) {
+      return APPEND.run(commands, keys, args).map(RedisEventLog::appended);
+    }
+    Request wait = Request.cmd(Command.WAIT).arg(redis.waitReplicas()).arg(redis.waitTimeoutMs());
+    return APPEND.runThen(commands, keys, args, wait).compose(replies -> {
+      int confirmed = replies.get(1).toInteger();
+      // Stored on the primary but not yet safe from its failure: the sender's retry, with the same delivery id,
+      // is answered with this event once the replicas have it, or stores it again on a primary that lost it.
+      return confirmed >= redis.waitReplicas() ? Future.succeededFuture(appended(replies.get(0)))
+        : Future.failedFuture(new LogUnavailableException(confirmed + " of " + redis.waitReplicas()
+          + " replicas confirmed the event within " + redis.waitTimeoutMs() + " ms"));
+    });
+  }
+
+  private static Appended appended(Response reply) {
+    return new Appended(EventId.parse(reply.get(0).toString()), reply.get(1).toInteger() == 1);
   }
 
   @Override

@@ -47,9 +47,25 @@ public final class RedisScript {
 
   public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
     return redis.send(request(Command.EVALSHA, sha, keys, args))
-      .recover(failure -> failure.getMessage() != null && failure.getMessage().startsWith("NOSCRIPT")
+      .recover(failure -> unknown(failure)
         ? redis.send(request(Command.EVAL, source, keys, args))
         : Future.failedFuture(failure));
+  }
+
+  /**
+   * Runs the script and then {@code next} on one connection, in one round trip: for commands that are about the
+   * connection's own writes, such as {@code WAIT}. On a cluster, the connection is to the master of the keys' slot.
+   */
+  public Future<List<Response>> runThen(Redis redis, List<String> keys, List<String> args, Request next) {
+    return redis.batch(List.of(request(Command.EVALSHA, sha, keys, args), next))
+      .recover(failure -> unknown(failure)
+        ? redis.batch(List.of(request(Command.EVAL, source, keys, args), next))
+        : Future.failedFuture(failure));
+  }
+
+  /** Redis does not know the script ({@code NOSCRIPT}; in a batch, behind the failed command's index). */
+  private static boolean unknown(Throwable failure) {
+    return failure.getMessage() != null && failure.getMessage().contains("NOSCRIPT");
   }
 
   private static Request request(Command command, String script, List<String> keys, List<String> args) {

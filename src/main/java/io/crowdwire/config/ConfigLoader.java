@@ -142,6 +142,8 @@ public final class ConfigLoader {
     table.put("REDIS_REQUEST_TIMEOUT_MS", "redis.requestTimeoutMs");
     table.put("REDIS_MODE", "redis.mode");
     table.put("REDIS_MASTER_NAME", "redis.masterName");
+    table.put("REDIS_WAIT_REPLICAS", "redis.waitReplicas");
+    table.put("REDIS_WAIT_TIMEOUT_MS", "redis.waitTimeoutMs");
     table.put("JWT_PREVIOUS_SECRET", "auth.jwtPreviousSecret");
     table.put("JWT_PUBLIC_KEYS", "auth.jwtPublicKeys");
     table.put("JWKS_URL", "auth.jwksUrl");

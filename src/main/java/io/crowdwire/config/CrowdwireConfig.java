@@ -37,13 +37,19 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /**
    * @param url        one node, or in cluster and sentinel mode a comma-separated list of seed nodes or sentinels
    * @param masterName the primary's name known to the sentinels (sentinel mode only)
+   * @param waitReplicas   how many replicas must confirm an append (Redis {@code WAIT}) before the webhook is
+   *                       answered 200, so that an acknowledged event survives its primary's failure; 0 does not wait
+   * @param waitTimeoutMs  how long an append waits for those replicas; short of them, the webhook gets 503
    */
   public record Redis(String url, int poolSize, int maxWaiting, long reconnectMinMs, long reconnectMaxMs,
-                      long requestTimeoutMs, Mode mode, String masterName) {
+                      long requestTimeoutMs, Mode mode, String masterName, int waitReplicas, long waitTimeoutMs) {
 
     public Redis {
       if (mode == Mode.STANDALONE && commaList(url).size() > 1) {
         throw new IllegalArgumentException("redis.url lists several nodes: set redis.mode to cluster or sentinel");
+      }
+      if (waitReplicas < 0 || waitTimeoutMs <= 0) {
+        throw new IllegalArgumentException("redis.waitReplicas must be at least 0 and redis.waitTimeoutMs positive");
       }
     }
 

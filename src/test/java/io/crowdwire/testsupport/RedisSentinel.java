@@ -66,6 +66,17 @@ public final class RedisSentinel implements AutoCloseable {
     return Integer.parseInt((String) ((List<?>) Resp.command(port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME)).get(1));
   }
 
+  /** The server now serving as the primary's replica. */
+  public RedisProcess replica() {
+    return primaryPort() == first.port() ? second : first;
+  }
+
+  /** Makes {@code server} the primary's replica and waits until it is in sync. */
+  public void replicate(RedisProcess server) {
+    Resp.command(server.port(), "REPLICAOF", "127.0.0.1", Integer.toString(primaryPort()));
+    await("the replica in sync", () -> info(server.port()).contains("master_link_status:up"));
+  }
+
   /** Waits until the replica has everything the primary has. */
   public void awaitReplicated() {
     int primary = primaryPort();
@@ -91,6 +102,20 @@ public final class RedisSentinel implements AutoCloseable {
     await("the sentinel naming the new primary", () -> primaryPort() != old
       && "master".equals(((List<?>) Resp.command(primaryPort(), "ROLE")).get(0)));
     Resp.command(old, "REPLICAOF", "127.0.0.1", Integer.toString(primaryPort()));
+  }
+
+  /**
+   * Kills the primary (SIGKILL), waits for the sentinel to promote the replica, and starts the killed server again
+   * on its port, empty, as the new primary's replica (at once, as the sentinel would some seconds later): the
+   * failover of a crashed host.
+   */
+  public void killPrimary() {
+    int old = primaryPort();
+    RedisProcess dead = old == first.port() ? first : second;
+    dead.kill();
+    await("the sentinel naming the new primary", () -> primaryPort() != old);
+    dead.launch();
+    replicate(dead);
   }
 
   private static long offset(int port, String field) {

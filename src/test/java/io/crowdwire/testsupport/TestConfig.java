@@ -37,7 +37,7 @@ public final class TestConfig {
     CrowdwireConfig base = embedded();
     CrowdwireConfig.Redis redis = base.redis();
     return base.withRedis(new CrowdwireConfig.Redis(url, redis.poolSize(), redis.maxWaiting(), 50, 500, 2000,
-      mode, redis.masterName()));
+      mode, redis.masterName(), redis.waitReplicas(), redis.waitTimeoutMs()));
   }
 
   /**
