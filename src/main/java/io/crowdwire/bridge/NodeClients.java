@@ -16,23 +16,28 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
- * Clients of single Redis nodes by URL, made on first use and kept while the topology needs the node: each
- * holds one connection for questions and, for a primary, the live feed's subscriber connection.
+ * Clients of single Redis nodes by URL, made on first use and kept while the topology needs the node: for the live
+ * feed, one connection for questions and, for a primary, its subscriber connection; for commands, a pool.
  */
 final class NodeClients {
 
   private final Vertx vertx;
   private final Function<String, RedisOptions> options;
+  private final int poolSize;
   private final Map<String, Redis> clients = new HashMap<>();
 
-  /** @param options options of a standalone client of the node at a URL */
-  NodeClients(Vertx vertx, Function<String, RedisOptions> options) {
+  /**
+   * @param options  options of a standalone client of the node at a URL
+   * @param poolSize connections per node
+   */
+  NodeClients(Vertx vertx, Function<String, RedisOptions> options, int poolSize) {
     this.vertx = vertx;
     this.options = options;
+    this.poolSize = poolSize;
   }
 
   Redis client(String url) {
-    return clients.computeIfAbsent(url, node -> Redis.createClient(vertx, options.apply(node).setMaxPoolSize(2)));
+    return clients.computeIfAbsent(url, node -> Redis.createClient(vertx, options.apply(node).setMaxPoolSize(poolSize)));
   }
 
   /**

@@ -17,7 +17,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisRole;
@@ -39,20 +38,17 @@ public final class RedisEventLog implements EventLog {
   private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/group_claim.lua");
 
   private final CrowdwireConfig config;
-  private final Redis commands;
+  private final RedisCommands commands;
   private final PubSub pubSub;
   private final RedisLiveFeed feed;
 
   public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink, Metrics metrics) {
     this.config = config;
     CrowdwireConfig.Redis redis = config.redis();
-    // On a cluster the client sends each script to the master owning the slot of its keys (they share the
-    // channel's hash tag), following MOVED and ASK redirections and retrying TRYAGAIN while a slot migrates.
-    this.commands = Redis.createClient(vertx, options(redis).setMaxPoolSize(redis.poolSize())
-      .setMaxPoolWaiting(redis.maxWaiting()));
+    // On a cluster each script goes to the master owning the slot of its keys (they share the channel's hash tag).
+    this.commands = RedisCommands.create(vertx, redis, redis.poolSize());
     this.pubSub = redis.mode() == CrowdwireConfig.Redis.Mode.CLUSTER ? PubSub.SHARDED : PubSub.PLAIN;
-    NodeClients nodes = new NodeClients(vertx, node -> options(redis).setType(RedisClientType.STANDALONE)
-      .setEndpoints(new ArrayList<>(List.of(node))));
+    NodeClients nodes = new NodeClients(vertx, node -> nodeOptions(redis, node), 2);
     RedisTopology topology = switch (redis.mode()) {
       case STANDALONE -> new StandaloneTopology(nodes, redis.endpoints().get(0));
       case CLUSTER -> new ClusterTopology(nodes, redis.endpoints());
@@ -75,6 +71,11 @@ public final class RedisEventLog implements EventLog {
       // Sentinel-managed: new connections go to the primary the sentinels name (asked again every second).
       case SENTINEL -> options.setType(RedisClientType.SENTINEL).setRole(RedisRole.MASTER).setMasterName(redis.masterName());
     };
+  }
+
+  /** How a client of the one node at {@code url} (a master found in a cluster's slots, say) reaches it. */
+  static RedisOptions nodeOptions(CrowdwireConfig.Redis redis, String url) {
+    return options(redis).setType(RedisClientType.STANDALONE).setEndpoints(new ArrayList<>(List.of(url)));
   }
 
   @Override
@@ -134,8 +135,9 @@ public final class RedisEventLog implements EventLog {
 
   @Override
   public Future<Boolean> ack(Ack request) {
-    return commands.send(Request.cmd(Command.XACK).arg(RedisKeys.stream(request.channel())).arg(request.group())
-      .arg(request.id().toString())).map(reply -> reply.toInteger() == 1);
+    String stream = RedisKeys.stream(request.channel());
+    return commands.send(stream, Request.cmd(Command.XACK).arg(stream).arg(request.group()).arg(request.id().toString()))
+      .map(reply -> reply.toInteger() == 1);
   }
 
   private static List<LogEntry> entries(Response xrange) {

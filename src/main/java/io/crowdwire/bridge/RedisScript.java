@@ -2,7 +2,6 @@ package io.crowdwire.bridge;
 
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
@@ -45,10 +44,10 @@ public final class RedisScript {
     return new RedisScript(source.toString());
   }
 
-  public Future<Response> run(Redis redis, List<String> keys, List<String> args) {
-    return redis.send(request(Command.EVALSHA, sha, keys, args))
+  public Future<Response> run(RedisCommands redis, List<String> keys, List<String> args) {
+    return redis.send(keys.get(0), request(Command.EVALSHA, sha, keys, args))
       .recover(failure -> unknown(failure)
-        ? redis.send(request(Command.EVAL, source, keys, args))
+        ? redis.send(keys.get(0), request(Command.EVAL, source, keys, args))
         : Future.failedFuture(failure));
   }
 
@@ -56,10 +55,10 @@ public final class RedisScript {
    * Runs the script and then {@code next} on one connection, in one round trip: for commands that are about the
    * connection's own writes, such as {@code WAIT}. On a cluster, the connection is to the master of the keys' slot.
    */
-  public Future<List<Response>> runThen(Redis redis, List<String> keys, List<String> args, Request next) {
-    return redis.batch(List.of(request(Command.EVALSHA, sha, keys, args), next))
+  public Future<List<Response>> runThen(RedisCommands redis, List<String> keys, List<String> args, Request next) {
+    return redis.batch(keys.get(0), List.of(request(Command.EVALSHA, sha, keys, args), next))
       .recover(failure -> unknown(failure)
-        ? redis.batch(List.of(request(Command.EVAL, source, keys, args), next))
+        ? redis.batch(keys.get(0), List.of(request(Command.EVAL, source, keys, args), next))
         : Future.failedFuture(failure));
   }
 

@@ -1,11 +1,10 @@
 package io.crowdwire.limits;
 
-import io.crowdwire.bridge.RedisEventLog;
+import io.crowdwire.bridge.RedisCommands;
 import io.crowdwire.bridge.RedisScript;
 import io.crowdwire.config.CrowdwireConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.redis.client.Redis;
 
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -20,13 +19,12 @@ final class RedisRateLimiter implements RateLimiter {
   /** A few connections suffice: a check is one short script, and most traffic (client messages) is counted locally. */
   private static final int POOL_SIZE = 4;
 
-  private final Redis redis;
+  private final RedisCommands redis;
   private final long timeoutMs;
   private final Runnable storeFailed;
 
   RedisRateLimiter(Vertx vertx, CrowdwireConfig.Redis config, Runnable storeFailed) {
-    this.redis = Redis.createClient(vertx, RedisEventLog.options(config).setMaxPoolSize(POOL_SIZE)
-      .setMaxPoolWaiting(config.maxWaiting()));
+    this.redis = RedisCommands.create(vertx, config, POOL_SIZE);
     this.timeoutMs = config.requestTimeoutMs();
     this.storeFailed = storeFailed;
   }

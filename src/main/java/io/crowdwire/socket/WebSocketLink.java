@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -66,6 +67,8 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
   private ClientSession session;
   private Handler<Void> drainHandler;
   private boolean closing;
+  /** The decoder met a frame it could not take and drops all that follows. */
+  private boolean inputBroken;
 
   WebSocketLink(Settings settings) {
     this.settings = settings;
@@ -146,7 +149,14 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
       return;
     }
     closing = true;
-    ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(ChannelFutureListener.CLOSE);
+    ChannelFuture sent = ctx.writeAndFlush(new CloseWebSocketFrame(code, reason));
+    if (inputBroken) {
+      // The decoder reads nothing more, so the client's close would never arrive.
+      sent.addListener(ChannelFutureListener.CLOSE);
+    }
+    // Else wait for the client's close (closeAnswered ends the connection) or the timeout. Ending it at once, with
+    // frames of the client's unread, would reset it, and a reset may destroy our close frame before the client
+    // reads it: the client would see 1006, not why it was closed.
     ScheduledFuture<?> timeout = ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
     ctx.channel().closeFuture().addListener(closed -> timeout.cancel(false));
   }
@@ -175,6 +185,11 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    if (closing && !(msg instanceof CloseWebSocketFrame)) {
+      // What the client sent before it read our close is read, so the connection ends cleanly, and dropped.
+      ReferenceCountUtil.release(msg);
+      return;
+    }
     session.touch();
     if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
       if (!((WebSocketFrame) msg).isFinalFragment()) {
@@ -233,6 +248,7 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable failure) {
     WebSocketCloseStatus status = failure instanceof TooLongFrameException ? WebSocketCloseStatus.MESSAGE_TOO_BIG
       : failure instanceof CorruptedWebSocketFrameException corrupted ? corrupted.closeStatus() : null;
+    inputBroken = status != null;
     if (status == null) {
       LOG.atDebug().addKeyValue("connectionId", session.connectionId()).log("WebSocket error: {}", failure.getMessage());
       ctx.close();

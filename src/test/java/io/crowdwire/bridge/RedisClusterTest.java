@@ -39,6 +39,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -243,6 +244,48 @@ class RedisClusterTest {
     for (Crowdwire instance : instances) {
       assertThat(metric(instance, "crowdwire_redis_reconnects_total")).isPositive();
       assertThat(metric(instance, "crowdwire_redis_gap_fills_total")).isPositive();
+    }
+  }
+
+  @Test
+  void whileAMasterIsDownTheChannelsOfTheOthersGoOn() throws InterruptedException {
+    String stranded = "stranded";
+    int down = owner(stranded);
+    String steady = IntStream.range(0, 100).mapToObj(n -> "steady" + n).filter(c -> owner(c) != down).findFirst()
+      .orElseThrow();
+    List<WsClient> clients = instances.stream().map(instance -> {
+      WsClient client = fleet.client(instance, "postgres", steady);
+      client.subscribed(steady, null);
+      return client;
+    }).toList();
+    List<String> acknowledged = new ArrayList<>();
+    int refusedSteady = 0;
+    HttpResponse<Buffer> strandedAnswer;
+    cluster.kill(down);
+    try {
+      // Within the cluster's node timeout (5 s), before the masters still up declare the cluster down.
+      for (int n = 0; n < 30; n++) {
+        HttpResponse<Buffer> answer = Clients.webhook(instances.get(n % instances.size()).port(), steady,
+          new JsonObject().put("id", "s" + n));
+        if (answer.statusCode() == 200) {
+          acknowledged.add(answer.bodyAsJsonObject().getString("id"));
+        } else {
+          refusedSteady++;
+        }
+      }
+      strandedAnswer = Clients.webhook(instances.get(0).port(), stranded, new JsonObject().put("id", "x"));
+    } finally {
+      cluster.launch(down);
+      cluster.awaitOk();
+    }
+    System.out.printf("master down: its channel answered %d; another master's: acknowledged=%d refused=%d%n",
+      strandedAnswer.statusCode(), acknowledged.size(), refusedSteady);
+    assertThat(refusedSteady).as("webhooks refused for a channel whose master is up").isZero();
+    assertThat(strandedAnswer.statusCode()).as("a channel whose master is down").isEqualTo(503);
+    assertThat(strandedAnswer.getHeader("Retry-After")).isNotNull();
+    for (WsClient client : clients) {
+      assertThat(client.events(acknowledged.size(), WAIT)).extracting(e -> e.getString("id"))
+        .containsExactlyElementsOf(acknowledged);
     }
   }
 

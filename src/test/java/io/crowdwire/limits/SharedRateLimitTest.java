@@ -1,7 +1,9 @@
 package io.crowdwire.limits;
 
 import io.crowdwire.Crowdwire;
+import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.RedisCluster;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.TestFleet;
@@ -85,6 +87,21 @@ class SharedRateLimitTest {
     } finally {
       Clients.await(a.stop());
       Clients.await(b.stop());
+    }
+  }
+
+  @Test
+  void onARedisClusterTheReplicasShareTheLimitsToo() {
+    try (RedisCluster cluster = RedisCluster.start(); TestFleet onCluster = new TestFleet()) {
+      CrowdwireConfig config = TestConfig.redis(cluster.url(), CrowdwireConfig.Redis.Mode.CLUSTER);
+      Crowdwire a = onCluster.start(Limited.perIdentity(config, 3, 0, 0));
+      Crowdwire b = onCluster.start(Limited.perIdentity(config, 3, 0, 0));
+      nextWindow();
+      assertAccepted(webhook(a.port(), null));
+      assertAccepted(webhook(b.port(), null));
+      assertAccepted(webhook(a.port(), null));
+      assertRateLimited(webhook(b.port(), null));
+      assertRateLimited(webhook(a.port(), null));
     }
   }
 
