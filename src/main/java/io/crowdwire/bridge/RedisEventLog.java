@@ -41,9 +41,11 @@ public final class RedisEventLog implements EventLog {
   private final RedisCommands commands;
   private final PubSub pubSub;
   private final RedisLiveFeed feed;
+  private final Metrics metrics;
 
   public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink, Metrics metrics) {
     this.config = config;
+    this.metrics = metrics;
     CrowdwireConfig.Redis redis = config.redis();
     // On a cluster each script goes to the master owning the slot of its keys (they share the channel's hash tag).
     this.commands = RedisCommands.create(vertx, redis, redis.poolSize());
@@ -100,9 +102,12 @@ public final class RedisEventLog implements EventLog {
       int confirmed = replies.get(1).toInteger();
       // Stored on the primary but not yet safe from its failure: the sender's retry, with the same delivery id,
       // is answered with this event once the replicas have it, or stores it again on a primary that lost it.
-      return confirmed >= redis.waitReplicas() ? Future.succeededFuture(appended(replies.get(0)))
-        : Future.failedFuture(new LogUnavailableException(confirmed + " of " + redis.waitReplicas()
-          + " replicas confirmed the event within " + redis.waitTimeoutMs() + " ms"));
+      if (confirmed >= redis.waitReplicas()) {
+        return Future.succeededFuture(appended(replies.get(0)));
+      }
+      metrics.replicaShortfall();
+      return Future.failedFuture(new LogUnavailableException(confirmed + " of " + redis.waitReplicas()
+        + " replicas confirmed the event within " + redis.waitTimeoutMs() + " ms"));
     });
   }
 

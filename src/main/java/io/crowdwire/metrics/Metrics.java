@@ -45,6 +45,9 @@ public final class Metrics {
     .description("Channels whose missed entries were read from the stream after a Redis outage").register(registry);
   private final Counter gapFillEvents = Counter.builder("crowdwire.redis.gap.fill.events")
     .description("Entries relayed from the stream by gap fills").register(registry);
+  private final Counter replicaShortfalls = Counter.builder("crowdwire.redis.replica.shortfalls")
+    .description("Appends refused (503) because fewer replicas than redis.waitReplicas confirmed them in time")
+    .register(registry);
 
   public Metrics(InstanceState state) {
     Gauge.builder("crowdwire.connections", state, InstanceState::connections)
@@ -100,5 +103,9 @@ public final class Metrics {
   public void gapFilled(int events) {
     gapFills.increment();
     gapFillEvents.increment(events);
+  }
+
+  public void replicaShortfall() {
+    replicaShortfalls.increment();
   }
 }

@@ -125,6 +125,8 @@ class RedisSentinelTest {
       assertThat(refused.getHeader("Retry-After")).isNotNull();
       assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("message"))
         .contains("0 of 1 replicas confirmed the event within 500 ms");
+      assertThat(Clients.get(instance.state().managementPort(), "/metrics").bodyAsString())
+        .containsPattern("(?m)^crowdwire_redis_replica_shortfalls_total [1-9]");
 
       replica.launch();
       redis.replicate(replica);
