@@ -28,25 +28,16 @@ public final class PermissionRules {
   }
 
   public boolean allows(Principal principal, String db, String collection) {
-    if (!configured || anyMatches(publicCollections, db, collection)) {
+    if (!configured || CollectionPattern.anyMatches(publicCollections, db, collection)) {
       return true;
     }
     for (String role : principal.roles()) {
       List<CollectionPattern> patterns = roles.get(role);
-      if (patterns != null && anyMatches(patterns, db, collection)) {
+      if (patterns != null && CollectionPattern.anyMatches(patterns, db, collection)) {
         return true;
       }
     }
     // Present only when a collections claim is configured (see TokenService).
-    return principal.grants() != null && anyMatches(principal.grants(), db, collection);
-  }
-
-  private static boolean anyMatches(List<CollectionPattern> patterns, String db, String collection) {
-    for (CollectionPattern pattern : patterns) {
-      if (pattern.matches(db, collection)) {
-        return true;
-      }
-    }
-    return false;
+    return principal.grants() != null && CollectionPattern.anyMatches(principal.grants(), db, collection);
   }
 }

@@ -17,10 +17,6 @@ public final class Revocations {
     this.ttlMs = ttlMs;
   }
 
-  public long ttlMs() {
-    return ttlMs;
-  }
-
   /** Refuses {@code subject}'s tokens issued at or before {@code upToMs} (epoch milliseconds). */
   public void revoke(String subject, long upToMs) {
     revokedUpTo.merge(subject, upToMs, Math::max);

@@ -40,10 +40,10 @@ final class ClusterCommands implements RedisCommands {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.template = redis.endpoints().get(0);
-    this.topology = new ClusterTopology(new NodeClients(vertx, url -> RedisEventLog.nodeOptions(redis, url), 1),
-      redis.endpoints());
     this.masters = new NodeClients(vertx, url -> RedisEventLog.nodeOptions(redis, url)
       .setMaxPoolWaiting(redis.maxWaiting()), poolSize);
+    // The slots are asked over the same clients; each read keeps those of the masters (and seeds) and drops the rest.
+    this.topology = new ClusterTopology(masters, redis.endpoints());
   }
 
   @Override
@@ -61,11 +61,11 @@ final class ClusterCommands implements RedisCommands {
     Future<String> target = node != null ? Future.succeededFuture(node) : masterOf(key);
     return target.compose(url -> sendTo(url, requests, asking))
       .recover(failure -> {
-        String message = String.valueOf(failure.getMessage());
-        Matcher redirect = REDIRECT.matcher(message);
         if (attempts <= 1) {
           return Future.failedFuture(failure);
         }
+        String message = String.valueOf(failure.getMessage());
+        Matcher redirect = REDIRECT.matcher(message);
         if (redirect.find()) {
           String to = NodeClients.url(template, redirect.group(2), Integer.parseInt(redirect.group(3)));
           boolean moved = "MOVED".equals(redirect.group(1));
@@ -106,12 +106,12 @@ final class ClusterCommands implements RedisCommands {
     });
   }
 
-  /** Reads the slots again, once for all who ask meanwhile; drops the pools of nodes that are no longer masters. */
+  /** Reads the slots again, once for all who ask meanwhile. */
   private Future<Void> refresh() {
     if (refreshing != null) {
       return refreshing;
     }
-    Future<Void> read = topology.refresh().onSuccess(ignored -> masters.retain(topology.primaries()));
+    Future<Void> read = topology.refresh();
     if (!read.isComplete()) {
       refreshing = read;
       read.onComplete(ignored -> refreshing = null);
@@ -139,7 +139,6 @@ final class ClusterCommands implements RedisCommands {
   public void close() {
     onContext(() -> {
       topology.close();
-      masters.close();
       return Future.succeededFuture();
     });
   }

@@ -129,13 +129,8 @@ public final class RedisEventLog implements EventLog {
   public Future<Claimed> claim(Claim request) {
     List<String> args = List.of(request.group(), request.consumer(), Integer.toString(request.count()),
       Long.toString(request.reclaimAfterMs()));
-    return GROUP_CLAIM.run(commands, List.of(RedisKeys.stream(request.channel())), args).map(reply -> {
-      List<LogEntry> entries = new ArrayList<>(reply.size() / 2);
-      for (int i = 0; i + 1 < reply.size(); i += 2) {
-        entries.add(new LogEntry(EventId.parse(reply.get(i).toString()), reply.get(i + 1).toString()));
-      }
-      return new Claimed(entries);
-    });
+    return GROUP_CLAIM.run(commands, List.of(RedisKeys.stream(request.channel())), args)
+      .map(reply -> new Claimed(entries(reply)));
   }
 
   @Override

@@ -13,6 +13,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A Lua script run by its SHA1, falling back to sending its text when Redis does not know it (first use,
@@ -45,10 +46,7 @@ public final class RedisScript {
   }
 
   public Future<Response> run(RedisCommands redis, List<String> keys, List<String> args) {
-    return redis.send(keys.get(0), request(Command.EVALSHA, sha, keys, args))
-      .recover(failure -> unknown(failure)
-        ? redis.send(keys.get(0), request(Command.EVAL, source, keys, args))
-        : Future.failedFuture(failure));
+    return evaluate(keys, args, script -> redis.send(keys.get(0), script));
   }
 
   /**
@@ -56,9 +54,14 @@ public final class RedisScript {
    * connection's own writes, such as {@code WAIT}. On a cluster, the connection is to the master of the keys' slot.
    */
   public Future<List<Response>> runThen(RedisCommands redis, List<String> keys, List<String> args, Request next) {
-    return redis.batch(keys.get(0), List.of(request(Command.EVALSHA, sha, keys, args), next))
+    return evaluate(keys, args, script -> redis.batch(keys.get(0), List.of(script, next)));
+  }
+
+  /** Sends the script by its SHA1, and by its text if Redis does not know it. */
+  private <T> Future<T> evaluate(List<String> keys, List<String> args, Function<Request, Future<T>> send) {
+    return send.apply(request(Command.EVALSHA, sha, keys, args))
       .recover(failure -> unknown(failure)
-        ? redis.batch(keys.get(0), List.of(request(Command.EVAL, source, keys, args), next))
+        ? send.apply(request(Command.EVAL, source, keys, args))
         : Future.failedFuture(failure));
   }
 

@@ -21,11 +21,6 @@ public final class ChannelPatterns {
   }
 
   public boolean matches(Channel channel) {
-    for (CollectionPattern pattern : patterns) {
-      if (pattern.matches(channel.database(), channel.collection())) {
-        return true;
-      }
-    }
-    return false;
+    return CollectionPattern.anyMatches(patterns, channel.database(), channel.collection());
   }
 }

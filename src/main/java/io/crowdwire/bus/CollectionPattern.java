@@ -1,5 +1,6 @@
 package io.crowdwire.bus;
 
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +29,15 @@ public record CollectionPattern(String database, String collection) {
 
   public boolean matches(String db, String name) {
     return (database == null || glob(database, db)) && glob(collection, name);
+  }
+
+  public static boolean anyMatches(List<CollectionPattern> patterns, String db, String name) {
+    for (CollectionPattern pattern : patterns) {
+      if (pattern.matches(db, name)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** {@code *} matches any run of characters; everything else itself. Backtracks only to the last star. */

@@ -65,6 +65,11 @@ public final class Fleet {
 
   /** What every member answered, and which members did not answer. */
   public record Answers(int members, List<JsonObject> replies, List<String> unreachable) {
+
+    /** The integer {@code field} added up over the replies. */
+    public int sum(String field) {
+      return replies.stream().mapToInt(reply -> reply.getInteger(field)).sum();
+    }
   }
 
   /** Who is subscribed to a channel on each member that answered. */

@@ -31,8 +31,8 @@ public final class HealthRoutes {
         .put("clustered", fleet.clustered())
         .put("members", region.members())
         .put("region", new JsonObject()
-          .put("connections", sum(region, "connections"))
-          .put("subscriptions", sum(region, "subscriptions"))
+          .put("connections", region.sum("connections"))
+          .put("subscriptions", region.sum("subscriptions"))
           .put("unreachable", new JsonArray(region.unreachable())))
         .encode())));
     router.get("/ready").handler(ctx -> {
@@ -51,9 +51,5 @@ public final class HealthRoutes {
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .end(new JsonObject().put("ready", reasons.isEmpty()).put("reasons", reasons).encode());
     });
-  }
-
-  private static int sum(Fleet.Answers region, String field) {
-    return region.replies().stream().mapToInt(reply -> reply.getInteger(field)).sum();
   }
 }

@@ -44,10 +44,6 @@ final class ConsumerGroup {
     this.onEmpty = onEmpty;
   }
 
-  Channel channel() {
-    return channel;
-  }
-
   void join(GroupMembership member) {
     members.add(member);
     member.joined(this);

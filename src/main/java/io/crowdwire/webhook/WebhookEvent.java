@@ -2,7 +2,6 @@ package io.crowdwire.webhook;
 
 import io.crowdwire.bus.Channel;
 import io.crowdwire.protocol.ErrorCode;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonObject;
@@ -24,8 +23,9 @@ public record WebhookEvent(Channel channel, String action, String data) {
     "create", "create", "update", "update", "delete", "delete",
     "INSERT", "create", "UPDATE", "update", "DELETE", "delete");
 
-  public static WebhookEvent parse(Buffer body, String defaultDatabase) {
-    if (body == null || body.length() == 0) {
+  /** @param body the raw body, as the sender's signature covers it */
+  public static WebhookEvent parse(byte[] body, String defaultDatabase) {
+    if (body.length == 0) {
       throw new WebhookRejection(ErrorCode.INVALID_JSON, "body is empty: send the record change as a JSON object", null);
     }
     Object decoded;
@@ -54,10 +54,10 @@ public record WebhookEvent(Channel channel, String action, String data) {
    * The body as text, refused unless it is well-formed UTF-8 (RFC 8259): decoding it leniently would store the
    * record with U+FFFD in place of the sender's bytes, and answer 200 for a change that was not what was sent.
    */
-  private static String utf8(Buffer body) {
+  private static String utf8(byte[] body) {
     try {
       return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body.getBytes())).toString();
+        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body)).toString();
     } catch (CharacterCodingException e) {
       throw new WebhookRejection(ErrorCode.INVALID_JSON, "body is not valid UTF-8", null);
     }

@@ -76,7 +76,7 @@ public final class WebhookHandler implements Handler<RoutingContext> {
     authenticator.authenticate(request, raw)
       .compose(sender -> limits.webhookAs(sender.subject()).map(sender))
       .compose(sender -> {
-        WebhookEvent event = WebhookEvent.parse(body, config.events().defaultDatabase());
+        WebhookEvent event = WebhookEvent.parse(raw, config.events().defaultDatabase());
         return log.append(new Append(event.channel(), event.data(), deliveryId(request, sender, raw)))
           .onSuccess(appended -> LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook {} {} (sender verified by {})",
             appended.duplicate() ? "delivered before as" : "stored as", appended.id(), sender.scheme()));
