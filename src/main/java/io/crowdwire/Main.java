@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  */
 public final class Main {
 
-  private static final Set<String> CLUSTER_FLAGS = Set.of("-c", "-cluster", "--cluster");
+  private static final Set<String> CLUSTER_FLAGS = Set.of("-cluster", "--cluster");
 
   private Main() {
   }

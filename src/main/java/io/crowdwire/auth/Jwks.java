@@ -60,7 +60,7 @@ final class Jwks {
       return Future.succeededFuture();
     }
     attemptedAtMs = now;
-    fetching = client.getAbs(url).timeout(FETCH_TIMEOUT_MS).send()
+    Future<Void> fetch = client.getAbs(url).timeout(FETCH_TIMEOUT_MS).send()
       .expecting(HttpResponseExpectation.SC_OK)
       .map(response -> {
         List<JsonObject> fetched = signingKeys(response.bodyAsJsonObject());
@@ -70,9 +70,11 @@ final class Jwks {
         loadedAtMs = now;
         return (Void) null;
       })
-      .onFailure(failure -> LOG.warn("Cannot fetch the JWKS at {}: {}", url, failure.getMessage()))
-      .andThen(done -> fetching = null);
-    return fetching;
+      .onFailure(failure -> LOG.warn("Cannot fetch the JWKS at {}: {}", url, failure.getMessage()));
+    // Registered after the assignment, so that even a fetch that failed at once leaves nothing in flight.
+    fetching = fetch;
+    fetch.onComplete(done -> fetching = null);
+    return fetch;
   }
 
   /**

@@ -58,6 +58,11 @@ public record Principal(String subject, String email, Set<String> roles, List<Co
     return value instanceof String one ? List.of(one) : List.of();
   }
 
+  /** A subject of its own: anonymous connections share one placeholder, so nothing may be counted or keyed by it. */
+  public boolean named() {
+    return this != ANONYMOUS;
+  }
+
   public boolean hasRole(String role) {
     return roles.contains(role);
   }

@@ -55,6 +55,7 @@ final class RedisLiveFeed {
   private final Backoff refreshBackoff;
   private boolean refreshing;
   private boolean refreshAgain;
+  private boolean refreshScheduled;
   private long pingTimer = -1;
   private boolean closed;
 
@@ -169,8 +170,16 @@ final class RedisLiveFeed {
     });
   }
 
+  /** One read waiting at a time: every failure asks for one, and each waiting read would otherwise ask again. */
   private void refreshLater() {
-    vertx.setTimer(refreshBackoff.nextDelay(), id -> refresh());
+    if (refreshScheduled) {
+      return;
+    }
+    refreshScheduled = true;
+    vertx.setTimer(refreshBackoff.nextDelay(), id -> {
+      refreshScheduled = false;
+      refresh();
+    });
   }
 
   private void reconcile() {

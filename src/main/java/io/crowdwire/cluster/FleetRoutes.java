@@ -1,6 +1,7 @@
 package io.crowdwire.cluster;
 
 import io.crowdwire.auth.AccessDenied;
+import io.crowdwire.auth.PermissionRules;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.config.CrowdwireConfig;
@@ -31,12 +32,14 @@ public final class FleetRoutes {
   private final CrowdwireConfig config;
   private final TokenService tokens;
   private final Fleet fleet;
+  private final PermissionRules rules;
 
   public FleetRoutes(Vertx vertx, CrowdwireConfig config, TokenService tokens, Fleet fleet) {
     this.vertx = vertx;
     this.config = config;
     this.tokens = tokens;
     this.fleet = fleet;
+    this.rules = new PermissionRules(config.permissions());
   }
 
   public void mount(Router router) {
@@ -76,7 +79,7 @@ public final class FleetRoutes {
       .map(answers -> new JsonObject()
         .put("subject", subject)
         .put("revoked", revoke)
-        .put("disconnected", answers.replies().stream().mapToInt(reply -> reply.getInteger("disconnected")).sum())
+        .put("disconnected", answers.sum("disconnected"))
         .put("members", answers.members())
         .put("unreachable", new JsonArray(answers.unreachable())));
   }
@@ -85,7 +88,14 @@ public final class FleetRoutes {
     String database = ctx.pathParam("db");
     String collection = ctx.pathParam("collection");
     tokens.authorize(ctx.request(), null)
-      .compose(principal -> fleet.presence(channel(database, collection)))
+      .compose(principal -> {
+        Channel channel = channel(database, collection);
+        // As the socket's PRESENCE: who is subscribed may be seen by whoever the rules let subscribe.
+        if (!rules.allows(principal, database, collection)) {
+          throw new AccessDenied(ErrorCode.FORBIDDEN, "not allowed to see who is subscribed to '" + collection + "'");
+        }
+        return fleet.presence(channel);
+      })
       .map(region -> {
         JsonArray connections = new JsonArray();
         TreeSet<String> subjects = new TreeSet<>();

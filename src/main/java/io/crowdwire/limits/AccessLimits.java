@@ -110,7 +110,7 @@ public final class AccessLimits {
    * address only.
    */
   public Future<ConnectionCaps.Slot> connect(String clientAddress, Principal principal) {
-    boolean named = principal != null && principal != Principal.ANONYMOUS;
+    boolean named = principal != null && principal.named();
     Future<Void> bySubject = named
       ? check("upgrade", "upgrade:sub:" + principal.subject(), config.upgradesPerSubject(), config.upgradeWindowMs(),
       "more than " + config.upgradesPerSubject() + " connects per " + config.upgradeWindowMs() + " ms as this subject")

@@ -16,15 +16,13 @@ import java.util.concurrent.TimeUnit;
 final class RedisRateLimiter implements RateLimiter {
 
   private static final RedisScript SCRIPT = RedisScript.load("/lua/rate_limit.lua");
-  /** A few connections suffice: a check is one short script, and most traffic (client messages) is counted locally. */
-  private static final int POOL_SIZE = 4;
-
   private final RedisCommands redis;
   private final long timeoutMs;
   private final Runnable storeFailed;
 
   RedisRateLimiter(Vertx vertx, CrowdwireConfig.Redis config, Runnable storeFailed) {
-    this.redis = RedisCommands.create(vertx, config, POOL_SIZE);
+    // As many connections as the event log: with shared message limits, each client message is a check.
+    this.redis = RedisCommands.create(vertx, config, config.poolSize());
     this.timeoutMs = config.requestTimeoutMs();
     this.storeFailed = storeFailed;
   }

@@ -168,7 +168,7 @@ final class ClientSession {
       sendError(ErrorCode.RATE_LIMITED, throttledBecause + ": message dropped", null);
       return true;
     }
-    if (services.config().limits().messagesPerSecondPerSubject() > 0 && principal != null) {
+    if (services.config().limits().messagesPerSecondPerSubject() > 0 && principal != null && principal.named()) {
       throttleOn(services.limits().messageAs(principal.subject()));
     }
     if (slot != null && slot.address() != null) {
@@ -251,7 +251,7 @@ final class ClientSession {
       pending = null;
       if (result.failed()) {
         sendError(ErrorCode.UNAUTHORIZED, result.cause().getMessage(), null);
-      } else if (principal != null && principal != Principal.ANONYMOUS && !principal.subject().equals(result.result().subject())) {
+      } else if (principal != null && principal.named() && !principal.subject().equals(result.result().subject())) {
         sendError(ErrorCode.FORBIDDEN, "AUTH must carry a token of this connection's subject; reconnect to change identity", null);
       } else {
         // A fresh token extends the connection past the old one's expiry.
@@ -405,7 +405,9 @@ final class ClientSession {
     }
     String data = new JsonObject().put("action", "publish").put("record", message.getValue("data"))
       .put("publisher", principal.subject()).encode();
-    String deliveryId = ref == null ? null : "client:" + principal.subject() + ":" + ref;
+    // A ref is the publisher's own: anonymous publishers are told apart by their connection.
+    String publisher = principal.named() ? principal.subject() : "connection:" + connectionId();
+    String deliveryId = ref == null ? null : "client:" + publisher + ":" + ref;
     services.log().append(new Append(channel, data, deliveryId))
       .onSuccess(appended -> send(Frames.published(collection, appended.id(), (String) ref)))
       .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "not stored, publish again: " + failure.getMessage(), collection));

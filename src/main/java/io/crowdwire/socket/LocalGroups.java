@@ -38,7 +38,8 @@ final class LocalGroups {
    */
   void join(GroupMembership member, ClientSession session, Channel channel) {
     log.watch(channel)
-      .compose(ignored -> log.read(new Read(channel, null, 0)))
+      // A watch taken and then not used is given back, as the group never joined to give it back on leaving.
+      .compose(ignored -> log.read(new Read(channel, null, 0)).onFailure(readFailed -> log.unwatch(channel)))
       .onSuccess(top -> {
         if (member.cancelled()) {
           log.unwatch(channel);
@@ -49,7 +50,11 @@ final class LocalGroups {
           .computeIfAbsent(member.group(), group -> created(channel, group))
           .join(member);
       })
-      .onFailure(failure -> session.subscriptionFailed(channel, failure));
+      .onFailure(failure -> {
+        if (!member.cancelled()) {
+          session.subscriptionFailed(channel, failure);
+        }
+      });
   }
 
   private ConsumerGroup created(Channel channel, String group) {

@@ -19,6 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,6 +99,20 @@ class ClientChannelsTest {
     late.subscribed("room:1", before);
     assertThat(late.events(3, WAIT)).extracting(e -> e.getString("id"))
       .containsExactly(published.getString("id"), events.get(1).getString("id"), third);
+  }
+
+  @Test
+  void anonymousPublishersRefsAreTheirOwn() {
+    Crowdwire open = fleet.start(TestConfig.embedded(Map.of("ALLOW_ANONYMOUS", "true"))
+      .withChannels(new CrowdwireConfig.Channels("room:*", "")));
+    try (WsClient first = WsClient.open(open.port(), "/api/realtime?db=postgres");
+         WsClient second = WsClient.open(open.port(), "/api/realtime?db=postgres")) {
+      first.send(publish("room:anon", "from the first", "same"));
+      String firstId = frame(first, "PUBLISHED", "room:anon").getString("id");
+      // Anonymous connections share no subject: the second's ref is not a retry of the first's.
+      second.send(publish("room:anon", "from the second", "same"));
+      assertThat(frame(second, "PUBLISHED", "room:anon").getString("id")).isNotEqualTo(firstId);
+    }
   }
 
   @Test

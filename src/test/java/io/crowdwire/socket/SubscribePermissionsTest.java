@@ -61,6 +61,11 @@ class SubscribePermissionsTest {
     hasty = fleet.start(base.withPermissions(permissions(List.of(), masterUrl(), 300, 200)));
   }
 
+  private HttpResponse<Buffer> presenceOverHttp(String collection, String token) {
+    return Clients.await(Clients.HTTP.get(ruled.port(), "127.0.0.1", "/api/presence/postgres/" + collection)
+      .putHeader("Authorization", "Bearer " + token).send());
+  }
+
   @AfterAll
   void stop() {
     fleet.close();
@@ -156,6 +161,13 @@ class SubscribePermissionsTest {
       assertThat(user.next(f -> "ERROR".equals(f.getString("type")), WAIT).getString("code")).isEqualTo("FORBIDDEN");
       user.send(new JsonObject().put("type", "PRESENCE").put("collection", "news"));
       assertThat(user.next(f -> "PRESENCE".equals(f.getString("type")), WAIT).getJsonArray("members")).isNotEmpty();
+      // The same over HTTP.
+      HttpResponse<Buffer> refused = presenceOverHttp("posts", Tokens.user("ursula"));
+      assertThat(refused.statusCode()).isEqualTo(403);
+      assertThat(refused.bodyAsJsonObject().getJsonObject("error").getString("code")).isEqualTo("FORBIDDEN");
+      HttpResponse<Buffer> allowed = presenceOverHttp("news", Tokens.user("ursula"));
+      assertThat(allowed.statusCode()).isEqualTo(200);
+      assertThat(allowed.bodyAsJsonObject().getJsonArray("subjects")).contains("ursula");
     }
   }
 
