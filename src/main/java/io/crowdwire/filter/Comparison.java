@@ -24,7 +24,7 @@ final class Comparison implements Condition {
   }
 
   @Override
-  public boolean test(JsonObject record) {
+  public boolean test(JsonObject record, Steps steps) {
     Object a = left.valueIn(record);
     Object b = right.valueIn(record);
     return switch (operator) {
@@ -40,19 +40,37 @@ final class Comparison implements Condition {
         int order = Values.compare(a, b);
         yield order == -1 || order == 0;
       }
-      case LIKE -> like(a, b);
-      case NOT_LIKE -> !like(a, b);
+      case LIKE -> like(a, b, steps);
+      case NOT_LIKE -> !like(a, b, steps);
     };
   }
 
-  /** Only a string contains or matches anything, and only a string is a pattern. */
-  private boolean like(Object subject, Object patternValue) {
+  /**
+   * The most steps one evaluation takes: only {@code ~} and {@code !~} read a text by the character, and a field used
+   * as the pattern is compiled each time.
+   */
+  long cost() {
+    if (operator != Operator.LIKE && operator != Operator.NOT_LIKE) {
+      return 0;
+    }
+    if (pattern != null) {
+      return pattern.cost();
+    }
+    return right instanceof Operand.Field ? LikePattern.FIELD_PATTERN_COST : 0;
+  }
+
+  /** Only a string contains or matches anything, and only a string (not too long, if a field's) is a pattern. */
+  private boolean like(Object subject, Object patternValue, Steps steps) {
     if (!(subject instanceof String text)) {
       return false;
     }
     if (pattern != null) {
-      return pattern.matches(text);
+      return pattern.matches(text, steps);
     }
-    return patternValue instanceof String other && LikePattern.compile(other).matches(text);
+    if (!(patternValue instanceof String other) || other.length() > LikePattern.FIELD_PATTERN_LIMIT) {
+      return false;
+    }
+    steps.add(other.length());
+    return LikePattern.compile(other).matches(text, steps);
   }
 }

@@ -7,15 +7,16 @@ import java.util.List;
 /** A parsed filter or part of one: true or false for a record. */
 sealed interface Condition permits Condition.AllOf, Condition.AnyOf, Comparison {
 
-  boolean test(JsonObject record);
+  /** Whether the record passes; the work that grows with its text is counted in {@code steps}. */
+  boolean test(JsonObject record, Steps steps);
 
   /** {@code a && b && ...}, evaluated left to right until one is false. */
   record AllOf(List<Condition> parts) implements Condition {
 
     @Override
-    public boolean test(JsonObject record) {
+    public boolean test(JsonObject record, Steps steps) {
       for (Condition part : parts) {
-        if (!part.test(record)) {
+        if (!part.test(record, steps)) {
           return false;
         }
       }
@@ -27,9 +28,9 @@ sealed interface Condition permits Condition.AllOf, Condition.AnyOf, Comparison 
   record AnyOf(List<Condition> parts) implements Condition {
 
     @Override
-    public boolean test(JsonObject record) {
+    public boolean test(JsonObject record, Steps steps) {
       for (Condition part : parts) {
-        if (part.test(record)) {
+        if (part.test(record, steps)) {
           return true;
         }
       }

@@ -5,14 +5,18 @@ import io.vertx.core.json.JsonObject;
 /**
  * A subscription's filter, in PocketBase's syntax, over the fields of an event's record, e.g.
  * {@code published = true && (author.name ~ "ann" || views >= 100)}. Parsed once, immutable, so one instance
- * may be evaluated from any thread; evaluation only reads the record and never blocks.
+ * may be evaluated from any thread; evaluation only reads the record, never blocks, and takes at most the
+ * filter's budget of steps, checked when it is parsed.
  */
 public final class Filter {
 
   private final Condition condition;
+  /** The most steps one evaluation takes (see {@link Steps}), at most {@link FilterParser#MAX_STEPS}. */
+  private final long budget;
 
-  private Filter(Condition condition) {
-    this.condition = condition;
+  private Filter(FilterParser.Parsed parsed) {
+    this.condition = parsed.condition();
+    this.budget = parsed.budget();
   }
 
   /** Parses a filter; a bad one throws with a message naming the 1-based position and what was expected there. */
@@ -36,6 +40,15 @@ public final class Filter {
 
   /** Whether the record (an event's {@code data.record}) passes. */
   public boolean matches(JsonObject record) {
-    return condition.test(record);
+    return condition.test(record, Steps.UNCOUNTED);
+  }
+
+  /** As {@link #matches(JsonObject)}, counting the steps taken. */
+  boolean matches(JsonObject record, Steps steps) {
+    return condition.test(record, steps);
+  }
+
+  long budget() {
+    return budget;
   }
 }

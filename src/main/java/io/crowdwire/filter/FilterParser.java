@@ -17,23 +17,31 @@ import java.util.List;
  *   operand    = field | string | number | true | false | null
  * </pre>
  * Only parentheses recurse, and their depth is bounded, so no filter can exhaust the stack; the length bound
- * keeps parsing and every evaluation short.
+ * keeps parsing short, and the budget every evaluation: the most steps its {@code ~} comparisons can take
+ * ({@link Comparison#cost()}), summed as they are parsed, must stay within {@link #MAX_STEPS}.
  */
 final class FilterParser {
 
   static final int MAX_LENGTH = 2000;
   static final int MAX_DEPTH = 32;
+  /** Steps one evaluation may take: about 16 {@code ~} over the longest text read, with patterns of up to 64 characters. */
+  static final long MAX_STEPS = 1 << 18;
 
   private final Tokenizer tokens;
   private Token current;
   private int depth;
+  private long budget;
 
   private FilterParser(String text) throws FilterException {
     this.tokens = new Tokenizer(text);
     this.current = tokens.next();
   }
 
-  static Condition parse(String text) throws FilterException {
+  /** The condition and the most steps one evaluation of it takes. */
+  record Parsed(Condition condition, long budget) {
+  }
+
+  static Parsed parse(String text) throws FilterException {
     if (text.length() > MAX_LENGTH) {
       throw new FilterException("filter: longer than " + MAX_LENGTH + " characters");
     }
@@ -42,7 +50,7 @@ final class FilterParser {
     if (parser.current.kind() != Kind.END) {
       throw parser.expected("'&&', '||' or the end of the filter");
     }
-    return condition;
+    return new Parsed(condition, parser.budget);
   }
 
   private Condition anyOf() throws FilterException {
@@ -85,8 +93,16 @@ final class FilterParser {
       throw expected("an operator (=, !=, >, >=, <, <=, ~, !~)");
     }
     Operator operator = (Operator) current.value();
+    int at = current.index();
     advance();
-    return new Comparison(left, operator, operand("a value"));
+    Comparison comparison = new Comparison(left, operator, operand("a value"));
+    budget += comparison.cost();
+    if (budget > MAX_STEPS) {
+      throw new FilterException("filter: too costly: its '~' comparisons could take " + budget + " steps per record"
+        + " (each reads up to " + LikePattern.TEXT_LIMIT + " characters, per 64 characters of pattern), at most "
+        + MAX_STEPS + ", at position " + (at + 1));
+    }
+    return comparison;
   }
 
   private Operand operand(String expected) throws FilterException {

@@ -1,6 +1,7 @@
 package io.crowdwire.filter;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 
@@ -9,16 +10,37 @@ import java.util.List;
  * ({@code %} any run of characters, {@code _} any one character) that must match the whole text; without one it
  * is a plain "contains" (and {@code _} is just an underscore). {@code \%}, {@code \_} and {@code \\} stand for the
  * character itself. Both sides are compared case-insensitively, character by character.
+ *
+ * <p>Matching runs on the event loop, so it reads the text once, left to right, and at most {@link #TEXT_LIMIT}
+ * characters of it: the anchored ends are compared in place, and each segment between {@code %}s is found by a
+ * bit-parallel automaton (Shift-And) that never steps back. A match therefore costs the characters read times the
+ * 64-character words of the widest segment ({@link #cost()}), where comparing the segment at every place cost text
+ * length times pattern length.
  */
 final class LikePattern {
 
-  private static final Segment EMPTY = new Segment("", null);
+  /** Characters of a text that {@code ~} reads: a longer text is matched as if it ended there. */
+  static final int TEXT_LIMIT = 16_384;
+  /** The longest pattern a record's field may give (it is compiled at each evaluation); a longer one matches nothing. */
+  static final int FIELD_PATTERN_LIMIT = 256;
+  /** The most steps a field used as the pattern may take: compiling it, then matching with it. */
+  static final long FIELD_PATTERN_COST = FIELD_PATTERN_LIMIT + cost(words(FIELD_PATTERN_LIMIT), FIELD_PATTERN_LIMIT);
 
-  /** The text between the {@code %}s: the first is anchored at the start, the last at the end (at least two). */
-  private final Segment[] segments;
+  private static final Segment EMPTY = new Segment("", new BitSet());
+
+  /** The text before the first {@code %}, anchored at the start, and after the last, anchored at the end. */
+  private final Segment first;
+  private final Segment last;
+  /** Between them, in order: each must be found after the one before. */
+  private final Segment[] middle;
+  /** Words of the widest middle segment: what each character read costs. */
+  private final int words;
 
   private LikePattern(List<Segment> segments) {
-    this.segments = segments.toArray(Segment[]::new);
+    this.first = segments.get(0);
+    this.last = segments.get(segments.size() - 1);
+    this.middle = segments.subList(1, segments.size() - 1).toArray(Segment[]::new);
+    this.words = Arrays.stream(middle).mapToInt(s -> s.words).max().orElse(0);
   }
 
   static LikePattern compile(String pattern) {
@@ -34,7 +56,7 @@ final class LikePattern {
       if (escapes(pattern, i)) {
         chars.append(fold(pattern.charAt(++i)));
       } else if (wildcards && c == '%') {
-        segments.add(Segment.of(chars, any));
+        segments.add(new Segment(chars.toString(), any));
         chars.setLength(0);
         any.clear();
       } else {
@@ -44,29 +66,41 @@ final class LikePattern {
         chars.append(fold(c));
       }
     }
-    segments.add(Segment.of(chars, any));
+    segments.add(new Segment(chars.toString(), any));
     if (!wildcards) {
       segments.add(EMPTY);
     }
     return new LikePattern(segments);
   }
 
-  boolean matches(String text) {
-    String folded = fold(text);
-    Segment first = segments[0];
-    Segment last = segments[segments.length - 1];
+  /** The most steps {@link #matches} takes, whatever the text. */
+  long cost() {
+    return cost(words, first.length() + last.length());
+  }
+
+  private static long cost(int words, int anchored) {
+    return (long) TEXT_LIMIT * words + anchored;
+  }
+
+  boolean matches(String text, Steps steps) {
+    int length = Math.min(text.length(), TEXT_LIMIT);
     int start = first.length();
-    int end = folded.length() - last.length();
-    if (end < start || !first.at(folded, 0) || !last.at(folded, end)) {
+    int end = length - last.length();
+    if (end < start) {
       return false;
     }
-    // Between the anchors, the leftmost place of each segment leaves the most room for the ones after it.
-    for (int k = 1; k < segments.length - 1; k++) {
-      int found = segments[k].find(folded, start, end);
+    steps.add(start + last.length());
+    if (!first.at(text, 0) || !last.at(text, end)) {
+      return false;
+    }
+    // Between the anchors, the leftmost place of each segment leaves the most room for the ones after it, and
+    // each search starts where the last one stopped reading: no character is read twice.
+    for (Segment segment : middle) {
+      int found = segment.find(text, start, end, steps);
       if (found < 0) {
         return false;
       }
-      start = found + segments[k].length();
+      start = found + segment.length();
     }
     return true;
   }
@@ -92,27 +126,60 @@ final class LikePattern {
     return Character.toLowerCase(Character.toUpperCase(c));
   }
 
-  /** Folds every character; the same length, so positions keep their meaning. */
-  private static String fold(String text) {
-    char[] folded = null;
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      char f = fold(c);
-      if (f != c) {
-        if (folded == null) {
-          folded = text.toCharArray();
-        }
-        folded[i] = f;
-      }
-    }
-    return folded == null ? text : new String(folded);
+  private static int words(int length) {
+    return (length + 63) >>> 6;
   }
 
-  /** Folded characters, of which those marked in {@code any} match any one character (null: none). */
-  private record Segment(String chars, BitSet any) {
+  /**
+   * Folded characters, of which those marked in {@code any} match any one character; with the Shift-And tables:
+   * bit i of a character's mask says position i accepts it.
+   */
+  private static final class Segment {
 
-    static Segment of(StringBuilder chars, BitSet any) {
-      return new Segment(chars.toString(), any.isEmpty() ? null : (BitSet) any.clone());
+    private final String chars;
+    /** Null when no position is a wildcard. */
+    private final BitSet any;
+    private final int words;
+    /** The positions a wildcard takes: what any character not in {@link #keys} matches. */
+    private final long[] wild;
+    /** The distinct characters of the non-wildcard positions, sorted, and the mask of each. */
+    private final char[] keys;
+    private final long[][] masks;
+
+    Segment(String chars, BitSet any) {
+      this.chars = chars;
+      this.any = any.isEmpty() ? null : (BitSet) any.clone();
+      this.words = words(chars.length());
+      this.wild = new long[words];
+      any.stream().forEach(i -> wild[i >>> 6] |= 1L << (i & 63));
+      this.keys = distinctFixed(chars, any);
+      this.masks = new long[keys.length][];
+      for (int k = 0; k < keys.length; k++) {
+        masks[k] = wild.clone();
+      }
+      for (int i = 0; i < chars.length(); i++) {
+        if (!any.get(i)) {
+          masks[Arrays.binarySearch(keys, chars.charAt(i))][i >>> 6] |= 1L << (i & 63);
+        }
+      }
+    }
+
+    private static char[] distinctFixed(String chars, BitSet any) {
+      char[] sorted = new char[chars.length() - any.cardinality()];
+      int n = 0;
+      for (int i = 0; i < chars.length(); i++) {
+        if (!any.get(i)) {
+          sorted[n++] = chars.charAt(i);
+        }
+      }
+      Arrays.sort(sorted);
+      int distinct = 0;
+      for (char c : sorted) {
+        if (distinct == 0 || sorted[distinct - 1] != c) {
+          sorted[distinct++] = c;
+        }
+      }
+      return Arrays.copyOf(sorted, distinct);
     }
 
     int length() {
@@ -120,29 +187,46 @@ final class LikePattern {
     }
 
     boolean at(String text, int offset) {
-      if (any == null) {
-        return text.startsWith(chars, offset);
-      }
       for (int i = 0; i < chars.length(); i++) {
-        if (!any.get(i) && text.charAt(offset + i) != chars.charAt(i)) {
+        if ((any == null || !any.get(i)) && fold(text.charAt(offset + i)) != chars.charAt(i)) {
           return false;
         }
       }
       return true;
     }
 
-    /** The first place at or after {@code from} where this segment lies wholly before {@code limit}, or -1. */
-    int find(String text, int from, int limit) {
-      if (any == null) {
-        int found = text.indexOf(chars, from);
-        return found >= 0 && found + chars.length() <= limit ? found : -1;
+    /**
+     * The first place at or after {@code from} where this segment lies wholly before {@code limit}, or -1. Reads
+     * each character once: the state's bit i says the last i + 1 characters read match the first i + 1 of the segment.
+     */
+    int find(String text, int from, int limit, Steps steps) {
+      int length = chars.length();
+      if (length == 0) {
+        return from;
       }
-      for (int i = from; i + chars.length() <= limit; i++) {
-        if (at(text, i)) {
-          return i;
+      long[] state = new long[words];
+      int topWord = (length - 1) >>> 6;
+      long topBit = 1L << ((length - 1) & 63);
+      for (int i = from; i < limit; i++) {
+        long[] mask = maskOf(fold(text.charAt(i)));
+        long carry = 1;
+        for (int w = 0; w < words; w++) {
+          long previous = state[w];
+          state[w] = (previous << 1 | carry) & mask[w];
+          carry = previous >>> 63;
+        }
+        if ((state[topWord] & topBit) != 0) {
+          steps.add((long) (i + 1 - from) * words);
+          return i + 1 - length;
         }
       }
+      steps.add((long) Math.max(0, limit - from) * words);
       return -1;
+    }
+
+    private long[] maskOf(char c) {
+      int k = Arrays.binarySearch(keys, c);
+      return k >= 0 ? masks[k] : wild;
     }
   }
 }
