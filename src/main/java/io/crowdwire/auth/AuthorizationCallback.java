@@ -1,6 +1,8 @@
 package io.crowdwire.auth;
 
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.limits.WindowCount;
+import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -25,7 +27,9 @@ import java.util.concurrent.TimeoutException;
  * Verdicts are reused for {@code callbackCacheTtlMs} per (token, db, collection, filter), at most
  * {@code callbackCacheSize} of them (least recently used dropped first), and identical questions in flight share
  * one request. Anything else (unreachable, too slow, another status, no verdict in the body) fails, and the
- * subscription with it: access fails closed. Failures are not remembered, so the next try asks again.
+ * subscription with it: access fails closed. Failures are not remembered, so the next try asks again. Each
+ * connection may cause at most {@code callbackCallsPerMinute} requests: a client that varies its filter (part of the
+ * key) would otherwise make every SUBSCRIBE a request to the master.
  *
  * <p>One per event loop, never shared between threads, like {@link TokenService}.
  */
@@ -42,6 +46,7 @@ public final class AuthorizationCallback {
   private final String url;
   private final long timeoutMs;
   private final long ttlMs;
+  private final int callsPerMinute;
   private final Map<Key, Verdict> verdicts;
   /** Bounded by the connections of this event loop: each waits for at most one verdict at a time. */
   private final Map<Key, Future<Boolean>> inFlight = new HashMap<>();
@@ -60,6 +65,7 @@ public final class AuthorizationCallback {
     this.url = config.callbackUrl();
     this.timeoutMs = config.callbackTimeoutMs();
     this.ttlMs = config.callbackCacheTtlMs();
+    this.callsPerMinute = config.callbackCallsPerMinute();
     int size = config.callbackCacheSize();
     this.verdicts = new LinkedHashMap<>(16, 0.75f, true) {
       @Override
@@ -69,11 +75,17 @@ public final class AuthorizationCallback {
     };
   }
 
+  /** What one connection may ask of the master: a count of its requests, a minute at a time. */
+  public WindowCount callCount() {
+    return new WindowCount(callsPerMinute, 60_000);
+  }
+
   /**
    * True if the master allows it, false if it denies it; fails, with a message fit for the client, when it
-   * cannot be asked or gives no verdict.
+   * cannot be asked or gives no verdict, and with {@link AccessDenied} {@link ErrorCode#RATE_LIMITED} when a request
+   * is needed and {@code calls} (the connection's {@link #callCount()}) has none left.
    */
-  public Future<Boolean> allows(Principal principal, String db, String collection, Object filter) {
+  public Future<Boolean> allows(Principal principal, String db, String collection, Object filter, WindowCount calls) {
     Key key = new Key(principal.token() != null ? principal.token() : principal.subject(), db, collection,
       filter == null ? null : Json.encode(filter));
     Verdict known = verdicts.get(key);
@@ -85,6 +97,12 @@ public final class AuthorizationCallback {
     }
     Future<Boolean> asking = inFlight.get(key);
     if (asking == null) {
+      long now = System.currentTimeMillis();
+      if (!calls.take(now, 1)) {
+        return Future.failedFuture(new AccessDenied(ErrorCode.RATE_LIMITED, "more than " + callsPerMinute
+          + " questions to the authorization service per minute from this connection: try again in "
+          + calls.retryAfterSeconds(now) + " s"));
+      }
       JsonObject body = new JsonObject().put("token", principal.token()).put("db", db).put("collection", collection)
         .put("filter", filter);
       asking = client.postAbs(url).timeout(timeoutMs).sendJsonObject(body).transform(this::verdict);

@@ -1,7 +1,7 @@
 package io.crowdwire.cluster;
 
 import io.crowdwire.auth.AccessDenied;
-import io.crowdwire.auth.PermissionRules;
+import io.crowdwire.auth.SubscribeAuthorization;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Channel;
 import io.crowdwire.config.CrowdwireConfig;
@@ -32,14 +32,15 @@ public final class FleetRoutes {
   private final CrowdwireConfig config;
   private final TokenService tokens;
   private final Fleet fleet;
-  private final PermissionRules rules;
+  private final SubscribeAuthorization authorization;
 
-  public FleetRoutes(Vertx vertx, CrowdwireConfig config, TokenService tokens, Fleet fleet) {
+  public FleetRoutes(Vertx vertx, CrowdwireConfig config, TokenService tokens, Fleet fleet,
+                     SubscribeAuthorization authorization) {
     this.vertx = vertx;
     this.config = config;
     this.tokens = tokens;
     this.fleet = fleet;
-    this.rules = new PermissionRules(config.permissions());
+    this.authorization = authorization;
   }
 
   public void mount(Router router) {
@@ -90,11 +91,10 @@ public final class FleetRoutes {
     tokens.authorize(ctx.request(), null)
       .compose(principal -> {
         Channel channel = channel(database, collection);
-        // As the socket's PRESENCE: who is subscribed may be seen by whoever the rules let subscribe.
-        if (!rules.allows(principal, database, collection)) {
-          throw new AccessDenied(ErrorCode.FORBIDDEN, "not allowed to see who is subscribed to '" + collection + "'");
-        }
-        return fleet.presence(channel);
+        // As the socket's PRESENCE: who is subscribed may be seen by whoever may subscribe, the master's verdict
+        // included. A request asks the master at most once, so it needs no budget of its own.
+        return authorization.check(principal, database, collection, null, authorization.callCount())
+          .compose(allowed -> fleet.presence(channel));
       })
       .map(region -> {
         JsonArray connections = new JsonArray();

@@ -189,6 +189,8 @@ public final class ConfigLoader {
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
     table.put("CLIENT_CHANNELS", "channels.writable");
     table.put("PRESENCE_CHANNELS", "channels.presence");
+    table.put("CLIENT_PUBLISH_PER_SECOND", "channels.publishPerSecond");
+    table.put("CLIENT_PUBLISH_BYTES_PER_SECOND", "channels.publishBytesPerSecond");
     table.put("WEBHOOK_SCHEMES", "webhooks.schemes");
     table.put("WEBHOOK_STANDARD_SECRETS", "webhooks.standardSecrets");
     table.put("WEBHOOK_GITHUB_SECRETS", "webhooks.githubSecrets");
@@ -208,6 +210,7 @@ public final class ConfigLoader {
     table.put("PERMISSIONS_CALLBACK_TIMEOUT_MS", "permissions.callbackTimeoutMs");
     table.put("PERMISSIONS_CALLBACK_CACHE_TTL_MS", "permissions.callbackCacheTtlMs");
     table.put("PERMISSIONS_CALLBACK_CACHE_SIZE", "permissions.callbackCacheSize");
+    table.put("PERMISSIONS_CALLBACK_CALLS_PER_MINUTE", "permissions.callbackCallsPerMinute");
     return Collections.unmodifiableMap(table);
   }
 }

@@ -200,13 +200,28 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /**
    * Channels clients may publish to ({@code writable}), and channels whose subscribers are told who joins and
    * leaves ({@code presence}), as {@link ChannelPatterns} lists; both empty by default.
+   *
+   * @param publishPerSecond      PUBLISHes one connection may make per second (0 = no limit)
+   * @param publishBytesPerSecond bytes of events one connection may publish per second (0 = no limit)
    */
-  public record Channels(String writable, String presence) {
+  public record Channels(String writable, String presence, int publishPerSecond, int publishBytesPerSecond) {
+
+    /** Limits on by default: a publisher writes to the event store, whose memory every client shares. */
+    public static final int DEFAULT_PUBLISH_PER_SECOND = 10;
+    public static final int DEFAULT_PUBLISH_BYTES_PER_SECOND = 131_072;
 
     /** A bad pattern fails the start with the pattern named. */
     public Channels {
       ChannelPatterns.parse(writable);
       ChannelPatterns.parse(presence);
+      if (publishPerSecond < 0 || publishBytesPerSecond < 0) {
+        throw new IllegalArgumentException("channels.publishPerSecond and channels.publishBytesPerSecond must be 0 (off) or positive");
+      }
+    }
+
+    /** These channels with the default publish limits. */
+    public Channels(String writable, String presence) {
+      this(writable, presence, DEFAULT_PUBLISH_PER_SECOND, DEFAULT_PUBLISH_BYTES_PER_SECOND);
     }
 
     public ChannelPatterns writablePatterns() {
@@ -234,10 +249,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * @param roles             role -> patterns, for tokens with that role in their {@code roles} claim
    * @param collectionsClaim  a token claim listing the patterns that token may subscribe to; empty = none
    * @param callbackUrl       where subscriptions the rules allow are confirmed; empty = not asked
+   * @param callbackCallsPerMinute requests to the callback one connection may cause per minute (verdicts taken from
+   *                          the cache or shared with a request in flight do not count); 0 = no limit
    */
   public record Permissions(List<CollectionPattern> publicCollections, Map<String, List<CollectionPattern>> roles,
                             String collectionsClaim, String callbackUrl, long callbackTimeoutMs, long callbackCacheTtlMs,
-                            int callbackCacheSize) {
+                            int callbackCacheSize, int callbackCallsPerMinute) {
+
+    /** As many as a connection's subscriptions by default: a client may confirm them all once a minute. */
+    public static final int DEFAULT_CALLBACK_CALLS_PER_MINUTE = 100;
 
     public Permissions {
       publicCollections = List.copyOf(publicCollections);
@@ -245,10 +265,18 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (!callbackUrl.isEmpty() && !httpUrl(callbackUrl)) {
         throw new IllegalArgumentException("permissions.callbackUrl must be an http:// or https:// URL, not '" + callbackUrl + "'");
       }
-      if (callbackTimeoutMs <= 0 || callbackCacheSize <= 0 || callbackCacheTtlMs < 0) {
-        throw new IllegalArgumentException(
-          "permissions.callbackTimeoutMs and permissions.callbackCacheSize must be positive, permissions.callbackCacheTtlMs at least 0");
+      if (callbackTimeoutMs <= 0 || callbackCacheSize <= 0 || callbackCacheTtlMs < 0 || callbackCallsPerMinute < 0) {
+        throw new IllegalArgumentException("permissions.callbackTimeoutMs and permissions.callbackCacheSize must be"
+          + " positive, permissions.callbackCacheTtlMs and permissions.callbackCallsPerMinute at least 0");
       }
+    }
+
+    /** As {@link #parse(List, Map, String, String, long, long, int, int)} with the default calls per minute. */
+    public static Permissions parse(List<String> publicCollections, Map<String, List<String>> roles,
+                                    String collectionsClaim, String callbackUrl, long callbackTimeoutMs,
+                                    long callbackCacheTtlMs, int callbackCacheSize) {
+      return parse(publicCollections, roles, collectionsClaim, callbackUrl, callbackTimeoutMs, callbackCacheTtlMs,
+        callbackCacheSize, DEFAULT_CALLBACK_CALLS_PER_MINUTE);
     }
 
     /** From the file's text: every pattern parsed, a bad one refused with its key named. */
@@ -259,7 +287,8 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
                                     @JsonProperty("callbackUrl") String callbackUrl,
                                     @JsonProperty("callbackTimeoutMs") long callbackTimeoutMs,
                                     @JsonProperty("callbackCacheTtlMs") long callbackCacheTtlMs,
-                                    @JsonProperty("callbackCacheSize") int callbackCacheSize) {
+                                    @JsonProperty("callbackCacheSize") int callbackCacheSize,
+                                    @JsonProperty("callbackCallsPerMinute") int callbackCallsPerMinute) {
       if (roles == null) {
         throw new IllegalArgumentException("permissions.roles must map roles to lists of patterns");
       }
@@ -267,7 +296,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       roles.forEach((role, patterns) -> parsedRoles.put(role, patterns(patterns, "permissions.roles." + role)));
       return new Permissions(patterns(publicCollections, "permissions.public"), parsedRoles,
         collectionsClaim == null ? "" : collectionsClaim.trim(), callbackUrl == null ? "" : callbackUrl.trim(),
-        callbackTimeoutMs, callbackCacheTtlMs, callbackCacheSize);
+        callbackTimeoutMs, callbackCacheTtlMs, callbackCacheSize, callbackCallsPerMinute);
     }
 
     private static List<CollectionPattern> patterns(List<String> texts, String key) {

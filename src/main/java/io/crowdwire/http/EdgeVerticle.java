@@ -1,6 +1,7 @@
 package io.crowdwire.http;
 
 import io.crowdwire.auth.Revocations;
+import io.crowdwire.auth.SubscribeAuthorization;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.LiveBatch;
@@ -67,7 +68,9 @@ public final class EdgeVerticle extends VerticleBase {
     Fleet fleet = new Fleet(vertx, config.cluster().requestTimeoutMs());
     ClientChannels channels = new ClientChannels(config.channels(), vertx.eventBus(),
       channel -> fleet.presence(channel).map(Fleet.RegionPresence::all));
-    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics, channels, limits);
+    // One per event loop, shared by the socket and HTTP presence: one cache of the VSKI master's verdicts.
+    SubscribeAuthorization authorization = new SubscribeAuthorization(vertx, config.permissions());
+    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics, channels, authorization, limits);
     connections.register(realtime);
     vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> realtime.onLive(message.body()));
     MessageConsumer<JsonObject> presenceChanges = vertx.eventBus()
@@ -85,7 +88,7 @@ public final class EdgeVerticle extends VerticleBase {
       HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");
     });
     realtime.mount(router);
-    new FleetRoutes(vertx, config, tokens, fleet).mount(router);
+    new FleetRoutes(vertx, config, tokens, fleet, authorization).mount(router);
     HealthRoutes.mount(router, state, config.redis().embedded(), fleet);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
     router.errorHandler(413, ctx -> HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE,

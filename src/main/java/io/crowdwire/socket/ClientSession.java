@@ -11,9 +11,11 @@ import io.crowdwire.filter.Filter;
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.filter.FilterException;
 import io.crowdwire.limits.ConnectionCaps;
+import io.crowdwire.limits.WindowCount;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
+import io.netty.buffer.ByteBufUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.json.DecodeException;
@@ -68,6 +70,11 @@ final class ClientSession {
   /** Until when messages are refused, once a shared count (per subject or address) said too many, and why. */
   private long throttledUntil;
   private String throttledBecause;
+  /** Questions this connection may still ask the VSKI master; made with its first. */
+  private WindowCount callbackCalls;
+  /** Its PUBLISHes and their bytes in the current second (channels.publishPerSecond...); made with its first PUBLISH. */
+  private WindowCount publishes;
+  private WindowCount publishedBytes;
   /** What this connection holds of the connection caps (null when they are off), given back when it closes. */
   private final ConnectionCaps.Slot slot;
   private boolean closed;
@@ -323,7 +330,25 @@ final class ClientSession {
         + " subscriptions per connection", collection);
       return;
     }
-    Future<Void> verdict = services.authorization().check(principal, database, collection, filter);
+    authorized(collection, filter, () -> {
+      ClientSubscription previous = subscriptions.remove(collection);
+      if (previous != null) {
+        previous.cancel();
+      }
+      start.run();
+    });
+  }
+
+  /**
+   * Runs {@code then} once this connection may subscribe to the collection (the rules and, if configured, the VSKI
+   * master, within the connection's budget of questions to it): the one decision SUBSCRIBE, PRESENCE and PUBLISH
+   * share. A refusal is sent as its ERROR; messages that follow wait for the verdict.
+   */
+  private void authorized(String collection, Object filter, Runnable then) {
+    if (callbackCalls == null) {
+      callbackCalls = services.authorization().callCount();
+    }
+    Future<Void> verdict = services.authorization().check(principal, database, collection, filter, callbackCalls);
     if (!verdict.isComplete()) {
       pending = verdict;
     }
@@ -333,11 +358,7 @@ final class ClientSession {
         AccessDenied denied = (AccessDenied) result.cause();
         sendError(denied.code(), denied.getMessage(), collection);
       } else if (!closed) {
-        ClientSubscription previous = subscriptions.remove(collection);
-        if (previous != null) {
-          previous.cancel();
-        }
-        start.run();
+        then.run();
       }
     });
   }
@@ -382,7 +403,8 @@ final class ClientSession {
 
   /**
    * Stores the message as an event of the channel, like a webhook's, with the publisher's subject; a client
-   * {@code ref} makes a retried PUBLISH (after a reconnect) count once.
+   * {@code ref} makes a retried PUBLISH (after a reconnect) count once. Only where clients may publish, by whoever
+   * may subscribe there, within the connection's publish rate.
    */
   private void publish(JsonObject message) {
     String collection = collectionOf(message);
@@ -405,23 +427,43 @@ final class ClientSession {
     }
     String data = new JsonObject().put("action", "publish").put("record", message.getValue("data"))
       .put("publisher", principal.subject()).encode();
-    // A ref is the publisher's own: anonymous publishers are told apart by their connection.
-    String publisher = principal.named() ? principal.subject() : "connection:" + connectionId();
-    String deliveryId = ref == null ? null : "client:" + publisher + ":" + ref;
-    services.log().append(new Append(channel, data, deliveryId))
+    String overRate = overPublishRate(ByteBufUtil.utf8Bytes(data));
+    if (overRate != null) {
+      sendError(ErrorCode.RATE_LIMITED, overRate, collection);
+      return;
+    }
+    // A ref is the publisher's own: anonymous publishers are told apart by their connection. The publisher's length
+    // says where it ends, so no publisher and ref run together into another's ("alice" + "x:r1", "alice:x" + "r1").
+    String publisher = principal.named() ? "subject:" + principal.subject() : "connection:" + connectionId();
+    String deliveryId = ref == null ? null : "client:" + publisher.length() + ":" + publisher + ":" + ref;
+    authorized(collection, null, () -> services.log().append(new Append(channel, data, deliveryId))
       .onSuccess(appended -> send(Frames.published(collection, appended.id(), (String) ref)))
-      .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "not stored, publish again: " + failure.getMessage(), collection));
+      .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "not stored, publish again: " + failure.getMessage(), collection)));
   }
 
-  /** Who is subscribed may be seen by whoever the rules let subscribe. */
+  /** Counts a PUBLISH of {@code bytes} against the connection's rate: null if it fits, else why not. */
+  private String overPublishRate(int bytes) {
+    int perSecond = services.config().channels().publishPerSecond();
+    int bytesPerSecond = services.config().channels().publishBytesPerSecond();
+    if (publishes == null) {
+      publishes = new WindowCount(perSecond, 1000);
+      publishedBytes = new WindowCount(bytesPerSecond, 1000);
+    }
+    long now = System.currentTimeMillis();
+    if (!publishes.take(now, 1)) {
+      return "more than " + perSecond + " PUBLISHes per second: not stored";
+    }
+    return publishedBytes.take(now, bytes) ? null
+      : "more than " + bytesPerSecond + " bytes published per second: not stored (" + bytes + " bytes)";
+  }
+
+  /** Who is subscribed may be seen by whoever may subscribe, the VSKI master's verdict included. */
   private void presence(JsonObject message) {
     String collection = collectionOf(message);
-    if (collection != null && !services.authorization().rulesAllow(principal, database, collection)) {
-      sendError(ErrorCode.FORBIDDEN, "not allowed to see who is subscribed to '" + collection + "'", collection);
-    } else if (collection != null) {
-      services.channels().presence(new Channel(database, collection))
+    if (collection != null) {
+      authorized(collection, null, () -> services.channels().presence(new Channel(database, collection))
         .onSuccess(members -> send(Frames.presence(collection, members)))
-        .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "presence unavailable: " + failure.getMessage(), collection));
+        .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "presence unavailable: " + failure.getMessage(), collection)));
     }
   }
 

@@ -60,11 +60,12 @@ public final class RealtimeEndpoint {
   private Promise<Void> allClosed;
 
   public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
-                          Metrics metrics, ClientChannels channels, AccessLimits limits) {
+                          Metrics metrics, ClientChannels channels, SubscribeAuthorization authorization,
+                          AccessLimits limits) {
     this.vertx = vertx;
     this.config = config;
     this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics, channels,
-      new LocalGroups(vertx, log, config.groups()), new SubscribeAuthorization(vertx, config.permissions()), limits);
+      new LocalGroups(vertx, log, config.groups()), authorization, limits);
     // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
       System::currentTimeMillis, ClientSession::lastSeen, this::visit,

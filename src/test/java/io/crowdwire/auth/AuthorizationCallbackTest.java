@@ -1,6 +1,8 @@
 package io.crowdwire.auth;
 
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.limits.WindowCount;
+import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.testsupport.Clients;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -78,9 +80,9 @@ class AuthorizationCallbackTest {
   void identicalQuestionsInFlightShareOneRequestAndTheFilterMakesAnother() throws InterruptedException {
     AuthorizationCallback callback = callback(100);
     List<Future<Boolean>> verdicts = onLoop(() -> Future.succeededFuture(List.of(
-      callback.allows(USER, "postgres", "held", null),
-      callback.allows(USER, "postgres", "held", null),
-      callback.allows(USER, "postgres", "held", "published = true"))));
+      callback.allows(USER, "postgres", "held", null, callback.callCount()),
+      callback.allows(USER, "postgres", "held", null, callback.callCount()),
+      callback.allows(USER, "postgres", "held", "published = true", callback.callCount()))));
     while (held.size() < 2) {
       Thread.sleep(10);
     }
@@ -89,7 +91,7 @@ class AuthorizationCallbackTest {
     assertThat(bodies).allSatisfy(body -> assertThat(body.getString("token")).isEqualTo("token-of-u1"));
     held.forEach(request -> request.response().end("{\"allow\": true}"));
     assertThat(verdicts).allSatisfy(verdict -> assertThat(Clients.await(verdict)).isTrue());
-    assertThat(onLoop(() -> callback.allows(USER, "postgres", "held", null))).isTrue();
+    assertThat(onLoop(() -> callback.allows(USER, "postgres", "held", null, callback.callCount()))).isTrue();
     assertThat(asked("held")).as("remembered now").isEqualTo(2);
   }
 
@@ -97,12 +99,40 @@ class AuthorizationCallbackTest {
   void atMostTheConfiguredNumberOfVerdictsIsRememberedTheLeastRecentlyUsedGoesFirst() {
     AuthorizationCallback callback = callback(2);
     for (String collection : List.of("a", "b", "c")) {
-      assertThat(onLoop(() -> callback.allows(USER, "postgres", collection, null))).isTrue();
+      assertThat(onLoop(() -> callback.allows(USER, "postgres", collection, null, callback.callCount()))).isTrue();
     }
-    assertThat(onLoop(() -> callback.allows(USER, "postgres", "c", null))).isTrue();
-    assertThat(onLoop(() -> callback.allows(USER, "postgres", "b", null))).isTrue();
+    assertThat(onLoop(() -> callback.allows(USER, "postgres", "c", null, callback.callCount()))).isTrue();
+    assertThat(onLoop(() -> callback.allows(USER, "postgres", "b", null, callback.callCount()))).isTrue();
     assertThat(asked("b") + asked("c")).as("both still remembered").isEqualTo(2);
-    assertThat(onLoop(() -> callback.allows(USER, "postgres", "a", null))).isTrue();
+    assertThat(onLoop(() -> callback.allows(USER, "postgres", "a", null, callback.callCount()))).isTrue();
     assertThat(asked("a")).as("dropped as the least recently used, so asked again").isEqualTo(2);
+  }
+
+  /** A filter is part of the question, so a client that changes it every time misses the cache every time. */
+  @Test
+  void aConnectionAsksAtMostItsQuestionsPerMinuteAndRememberedVerdictsCostNone() {
+    AuthorizationCallback callback = callback(1_000);
+    WindowCount connection = callback.callCount();
+    int limit = CrowdwireConfig.Permissions.DEFAULT_CALLBACK_CALLS_PER_MINUTE;
+    for (int i = 0; i < limit; i++) {
+      String filter = "v = " + i;
+      assertThat(onLoop(() -> callback.allows(USER, "postgres", "quota", filter, connection))).isTrue();
+    }
+    assertThat(onLoop(() -> callback.allows(USER, "postgres", "quota", "v = 0", connection))).as("remembered").isTrue();
+    int attempts = 500;
+    int refused = 0;
+    for (int i = limit; i < limit + attempts; i++) {
+      String filter = "v = " + i;
+      Throwable failure = onLoop(() -> callback.allows(USER, "postgres", "quota", filter, connection)
+        .transform(verdict -> Future.succeededFuture(verdict.cause())));
+      assertThat(failure).isInstanceOf(AccessDenied.class).hasMessageContaining("per minute from this connection");
+      assertThat(((AccessDenied) failure).code()).isEqualTo(ErrorCode.RATE_LIMITED);
+      refused++;
+    }
+    System.out.println("questions to the master from one connection varying its filter: " + asked("quota") + " asked, "
+      + refused + " of " + (limit + attempts) + " refused without asking");
+    assertThat(asked("quota")).isEqualTo(limit);
+    assertThat(onLoop(() -> callback.allows(USER, "postgres", "quota", "v = -1", callback.callCount())))
+      .as("another connection has its own budget").isTrue();
   }
 }

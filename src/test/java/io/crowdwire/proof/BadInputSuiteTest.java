@@ -79,7 +79,9 @@ class BadInputSuiteTest {
   void startInstanceAndControlClient() {
     instance = fleet.start(ConfigLoader.load(null, Map.of("PORT", "0", "MANAGEMENT_PORT", "0", "HOST", "127.0.0.1",
       "JWT_SECRET", TestConfig.SECRET, "EVENT_LOOPS", "2", "CLIENT_CHANNELS", "pub_*",
-      "WEBHOOK_MAX_BODY_BYTES", Integer.toString(BODY_LIMIT), "MAX_SUBSCRIPTIONS", "5000")));
+      "WEBHOOK_MAX_BODY_BYTES", Integer.toString(BODY_LIMIT), "MAX_SUBSCRIPTIONS", "5000",
+      // Valid PUBLISHes come as fast as the fuzzer sends them; the publish limits have their own proof (AccessAttackTest).
+      "CLIENT_PUBLISH_PER_SECOND", "0", "CLIENT_PUBLISH_BYTES_PER_SECOND", "0")));
     control = fleet.client(instance, "postgres", "control");
     control.subscribed("control", null);
     controlStillServed();
