@@ -8,7 +8,6 @@ import java.util.Random;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * What one evaluation may cost: {@code ~} reads the text once and at most {@link LikePattern#TEXT_LIMIT} characters
@@ -23,15 +22,6 @@ class FilterBudgetTest {
     Steps steps = Steps.counted();
     filter.matches(record, steps);
     return steps.taken();
-  }
-
-  private static String error(String filter) {
-    try {
-      Filter.parse(filter);
-    } catch (FilterException e) {
-      return e.getMessage();
-    }
-    throw new AssertionError("'" + filter + "' parsed");
   }
 
   @Test
@@ -74,13 +64,13 @@ class FilterBudgetTest {
     String sixteen = "t ~ 'x' || ".repeat(15) + "t ~ 'x'";
     assertThat(Filter.parse(sixteen).budget()).isEqualTo(16L * LikePattern.TEXT_LIMIT).isEqualTo(FilterParser.MAX_STEPS);
     String seventeen = sixteen + " || u ~ 'y'";
-    assertThat(error(seventeen)).isEqualTo("filter: too costly: its '~' comparisons could take 278528 steps per record"
+    assertThat(FilterTest.error(seventeen)).isEqualTo("filter: too costly: its '~' comparisons could take 278528 steps per record"
       + " (each reads up to 16384 characters, per 64 characters of pattern), at most 262144, at position "
       + (seventeen.indexOf("u ~") + 3));
     // The filter of the attack: 1,981 characters in one segment, 31 words per character read.
     String attack = "text ~ '%" + "_".repeat(1_980) + "a%'";
-    assertThat(error(attack)).startsWith("filter: too costly: its '~' comparisons could take 507904 steps");
-    assertThat(error("a ~ b && a ~ b && a ~ b && a ~ b")).as("four fields as patterns")
+    assertThat(FilterTest.error(attack)).startsWith("filter: too costly: its '~' comparisons could take 507904 steps");
+    assertThat(FilterTest.error("a ~ b && a ~ b && a ~ b && a ~ b")).as("four fields as patterns")
       .startsWith("filter: too costly").endsWith("at position 30");
     assertThat(Filter.parse("a = b && " + "c = 'x' && ".repeat(150) + "d ~ 'x'").budget()).isEqualTo(LikePattern.TEXT_LIMIT);
   }

@@ -40,7 +40,8 @@ class FilterTest {
     }
   }
 
-  private static String error(String filter) {
+  /** The message a filter is refused with (fails if it parses). */
+  static String error(String filter) {
     try {
       Filter.parse(filter);
     } catch (FilterException e) {
