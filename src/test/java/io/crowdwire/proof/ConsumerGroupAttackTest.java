@@ -161,15 +161,15 @@ class ConsumerGroupAttackTest {
     long floodMs = (System.nanoTime() - started) / 1_000_000;
     long accepted = webhooks.stream().filter(w -> w.succeeded() && w.result().statusCode() == 200).count();
     long refused = webhooks.stream().filter(w -> w.succeeded() && w.result().statusCode() == 503).count();
+    System.out.printf("bogus ACK flood (%s): 2 members x %d ACKs in %d ms; webhooks meanwhile %d accepted, %d refused (503)%n",
+      store(onRedis), acksPerMember, floodMs, accepted, refused);
+    assertThat(refused).as("webhooks refused with 503 during the flood").isZero();
+    assertThat(accepted).isEqualTo(webhooks.size());
     List<Tally> tallies = members.stream()
       .map(member -> new Tally().read(member, t -> t.count("ERROR:INVALID_FIELD") == acksPerMember)).toList();
     int live = control.events(webhooks.size(), WAIT).size();
-    System.out.printf("bogus ACK flood (%s): 2 members x %d ACKs in %d ms; webhooks meanwhile %d accepted, %d refused (503);"
-        + " ERROR INVALID_FIELD per member %s; live events to a plain subscriber %d of %d%n", store(onRedis),
-      acksPerMember, floodMs, accepted, refused, tallies.stream().map(t -> t.count("ERROR:INVALID_FIELD")).toList(),
-      live, webhooks.size());
-    assertThat(refused).as("webhooks refused with 503 during the flood").isZero();
-    assertThat(accepted).isEqualTo(webhooks.size());
+    System.out.printf("bogus ACK flood (%s): ERROR INVALID_FIELD per member %s; live events to a plain subscriber %d of %d%n",
+      store(onRedis), tallies.stream().map(t -> t.count("ERROR:INVALID_FIELD")).toList(), live, webhooks.size());
     assertThat(tallies).allMatch(t -> t.count("ERROR:INVALID_FIELD") == acksPerMember);
     members.forEach(member -> assertThat(member.send(new JsonObject().put("type", "PING"))
       .next(isType("PONG"), WAIT)).isNotNull());
