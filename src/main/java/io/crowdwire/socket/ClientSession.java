@@ -386,8 +386,8 @@ final class ClientSession {
     if (storeRequests < limit) {
       return false;
     }
-    sendError(ErrorCode.LIMIT_EXCEEDED, "more than " + limit + " event store requests in flight on this connection: "
-      + "message dropped, send it again once answered", collection);
+    sendError(ErrorCode.LIMIT_EXCEEDED, limit + " event store requests in flight on this connection, the most it may have: "
+      + "message dropped, send it again once one is answered", collection);
     return true;
   }
 
