@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -148,21 +149,24 @@ class ConsumerGroupAttackTest {
     control.subscribed(collection, null);
     int acksPerMember = 5_000;
     List<Future<HttpResponse<Buffer>>> webhooks = new ArrayList<>();
+    AtomicLong slowestWebhook = new AtomicLong();
     long started = System.nanoTime();
     for (int i = 0; i < acksPerMember; i++) {
       for (WsClient member : members) {
         ack(member, collection, "1700000000000-" + i);
       }
       if (i % 50 == 0) {
-        webhooks.add(postAsync(instance, collection, i));
+        long sent = System.nanoTime();
+        webhooks.add(postAsync(instance, collection, i)
+          .onComplete(done -> slowestWebhook.accumulateAndGet(System.nanoTime() - sent, Math::max)));
       }
     }
     Clients.await(Future.join(webhooks), WAIT);
     long floodMs = (System.nanoTime() - started) / 1_000_000;
     long accepted = webhooks.stream().filter(w -> w.succeeded() && w.result().statusCode() == 200).count();
     long refused = webhooks.stream().filter(w -> w.succeeded() && w.result().statusCode() == 503).count();
-    System.out.printf("bogus ACK flood (%s): 2 members x %d ACKs in %d ms; webhooks meanwhile %d accepted, %d refused (503)%n",
-      store(onRedis), acksPerMember, floodMs, accepted, refused);
+    System.out.printf("bogus ACK flood (%s): 2 members x %d ACKs in %d ms; webhooks meanwhile %d accepted, %d refused (503),"
+      + " slowest round trip %d ms%n", store(onRedis), acksPerMember, floodMs, accepted, refused, slowestWebhook.get() / 1_000_000);
     assertThat(refused).as("webhooks refused with 503 during the flood").isZero();
     assertThat(accepted).isEqualTo(webhooks.size());
     List<Tally> tallies = members.stream()
