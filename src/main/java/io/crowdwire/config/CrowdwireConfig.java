@@ -135,7 +135,8 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * address, upgrades per {@code upgradeWindowMs} per address and per subject, messages per second per connection,
    * open connections per address and per subject on this instance; {@code trustedProxies} (IPs and CIDRs) may say
    * the client's address in X-Forwarded-For; {@code allowedOrigins} lists the browser origins that may connect
-   * (empty or {@code *}: any).
+   * (empty or {@code *}: any); {@code storeRequestsPerConnection} bounds a connection's event store requests in
+   * flight (never off: it keeps one connection from filling the store's queue).
    */
   public record Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
                        int replayBufferEvents, int writeQueueBytes, int webhooksPerSecondPerIp, int upgradesPerIp,
