@@ -1,9 +1,11 @@
 -- Appends one event to a channel's stream, atomically: drop a repeated delivery, XADD, trim by length
 -- and age, remember the delivery id, and publish "<id> <data>" so live order equals stream order and
 -- nothing is published that is not stored. Every key and the channel share one hash tag, so one slot.
--- KEYS[1] stream, KEYS[2] delivery key (ignored when ARGV[5] is empty)
+-- Consumer groups idle past their time go as old entries do (groups.lua).
+-- KEYS[1] stream, KEYS[2] delivery key (ignored when ARGV[5] is empty), KEYS[3] the channel's groups
 -- ARGV[1] data, ARGV[2] max length, ARGV[3] retention ms, ARGV[4] pub/sub channel,
--- ARGV[5] delivery id or '', ARGV[6] delivery window ms, ARGV[7] PUBLISH, or SPUBLISH for sharded pub/sub
+-- ARGV[5] delivery id or '', ARGV[6] delivery window ms, ARGV[7] PUBLISH, or SPUBLISH for sharded pub/sub,
+-- ARGV[8] group idle ms
 if ARGV[5] ~= '' then
   local seen = redis.call('GET', KEYS[2])
   if seen then
@@ -15,6 +17,7 @@ if ARGV[5] ~= '' then
 end
 local id = redis.call('XADD', KEYS[1], '*', 'd', ARGV[1])
 trim(KEYS[1], tonumber(ARGV[2]), tonumber(ARGV[3]), id)
+expire_groups(KEYS[1], KEYS[3], tonumber(ARGV[8]))
 if ARGV[5] ~= '' then
   redis.call('SET', KEYS[2], id, 'PX', ARGV[6])
 end

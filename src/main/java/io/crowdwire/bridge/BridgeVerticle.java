@@ -43,7 +43,7 @@ public final class BridgeVerticle extends VerticleBase {
     LiveCoalescer live = new LiveCoalescer(vertx, context, config.socket().liveBatchMs(),
       config.limits().replayPageSize(), batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
     log = config.redis().embedded()
-      ? new MemoryEventLog(config.events(), live, System::currentTimeMillis)
+      ? new MemoryEventLog(config.events(), config.groups(), live, System::currentTimeMillis)
       : new RedisEventLog(vertx, config, live, metrics);
     watches = new ChannelWatches(log);
     SharedReads reads = new SharedReads(log::read);

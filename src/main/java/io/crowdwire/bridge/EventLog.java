@@ -31,7 +31,7 @@ public interface EventLog {
   /** Consumer groups: see {@link Claim}. */
   Future<Claimed> claim(Claim request);
 
-  Future<Boolean> ack(Ack request);
+  Future<Integer> ack(Ack request);
 
   /** Relay {@code channel} live to the sink; completes once no entry appended from now on can be missed. */
   Future<Void> watch(Channel channel);

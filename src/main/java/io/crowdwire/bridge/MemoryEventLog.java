@@ -36,13 +36,16 @@ public final class MemoryEventLog implements EventLog {
   static final int MAX_REMEMBERED_DELIVERIES = 100_000;
 
   private final CrowdwireConfig.Events settings;
+  private final CrowdwireConfig.Groups groupSettings;
   private final LiveSink sink;
   private final LongSupplier clock;
   private final Map<Channel, Stream> streams = new HashMap<>();
   private final Set<Channel> watched = new HashSet<>();
 
-  public MemoryEventLog(CrowdwireConfig.Events settings, LiveSink sink, LongSupplier clock) {
+  public MemoryEventLog(CrowdwireConfig.Events settings, CrowdwireConfig.Groups groupSettings, LiveSink sink,
+                        LongSupplier clock) {
     this.settings = settings;
+    this.groupSettings = groupSettings;
     this.sink = sink;
     this.clock = clock;
   }
@@ -99,13 +102,30 @@ public final class MemoryEventLog implements EventLog {
     return Future.succeededFuture(EventLog.history(request, page, stream.top, stream.maxDeleted));
   }
 
-  /** As Redis consumer groups do: stale pending entries are handed over first, then entries after the group's position. */
+  /**
+   * As Redis consumer groups do (group_claim.lua): stale pending entries are handed over first, then entries after
+   * the group's position; nothing is kept for a channel without entries, nor beyond the groups a channel may have.
+   */
   @Override
   public Future<Claimed> claim(Claim request) {
     long now = clock.getAsLong();
-    Stream stream = streams.computeIfAbsent(request.channel(), c -> new Stream());
+    Stream stream = streams.get(request.channel());
+    if (stream == null) {
+      return Future.succeededFuture(new Claimed(List.of(), EventId.ZERO, false));
+    }
     stream.expire(now);
-    Group group = stream.groups.computeIfAbsent(request.group(), g -> new Group(stream.top));
+    Group group = stream.groups.get(request.group());
+    if (group == null) {
+      if (stream.groups.size() >= groupSettings.maxPerCollection()) {
+        return Future.succeededFuture(new Claimed(List.of(), EventId.ZERO, true));
+      }
+      group = new Group(request.from() == null ? stream.top : request.from());
+      stream.groups.put(request.group(), group);
+    }
+    group.claimedAt = now;
+    if (request.count() == 0) {
+      return Future.succeededFuture(new Claimed(List.of(), stream.top, false));
+    }
     List<LogEntry> claimed = new ArrayList<>();
     Iterator<Map.Entry<EventId, Pending>> pending = group.pending.entrySet().iterator();
     while (pending.hasNext() && claimed.size() < request.count()) {
@@ -128,14 +148,18 @@ public final class MemoryEventLog implements EventLog {
       group.pending.put(entry.id(), new Pending(request.consumer(), now));
       claimed.add(entry);
     }
-    return Future.succeededFuture(new Claimed(claimed));
+    return Future.succeededFuture(new Claimed(claimed, EventId.ZERO, false));
   }
 
   @Override
-  public Future<Boolean> ack(Ack request) {
+  public Future<Integer> ack(Ack request) {
     Stream stream = streams.get(request.channel());
     Group group = stream == null ? null : stream.groups.get(request.group());
-    return Future.succeededFuture(group != null && group.pending.remove(request.id()) != null);
+    int settled = 0;
+    for (EventId id : request.ids()) {
+      settled += group != null && group.pending.remove(id) != null ? 1 : 0;
+    }
+    return Future.succeededFuture(settled);
   }
 
   @Override
@@ -165,10 +189,14 @@ public final class MemoryEventLog implements EventLog {
   private record Pending(String consumer, long deliveredAt) {
   }
 
-  /** A consumer group: where it is in the stream, and what it was given but has not acknowledged, oldest first. */
+  /**
+   * A consumer group: where it is in the stream, what it was given but has not acknowledged (oldest first), and
+   * when it was last claimed for.
+   */
   private static final class Group {
     final LinkedHashMap<EventId, Pending> pending = new LinkedHashMap<>();
     EventId position;
+    long claimedAt;
 
     Group(EventId position) {
       this.position = position;
@@ -182,8 +210,12 @@ public final class MemoryEventLog implements EventLog {
     EventId top = EventId.ZERO;
     EventId maxDeleted = EventId.ZERO;
 
-    /** Drops entries past the retention age, and delivery ids past their window (oldest first in both). */
+    /**
+     * Drops entries past the retention age, delivery ids past their window (oldest first in both), and groups
+     * nobody claimed for in their idle time that hold nothing pending.
+     */
     void expire(long now) {
+      groups.values().removeIf(group -> group.pending.isEmpty() && now - group.claimedAt > groupSettings.idleTtlMs());
       EventId horizon = new EventId(Math.max(0, now - settings.retentionMs()), 0);
       while (!entries.isEmpty() && entries.firstKey().compareTo(horizon) < 0) {
         maxDeleted = entries.pollFirstEntry().getKey();

@@ -33,9 +33,9 @@ import java.util.List;
  */
 public final class RedisEventLog implements EventLog {
 
-  private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/append.lua");
+  private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/append.lua");
   private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/read.lua");
-  private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/group_claim.lua");
+  private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");
 
   private final CrowdwireConfig config;
   private final RedisCommands commands;
@@ -89,10 +89,10 @@ public final class RedisEventLog implements EventLog {
   public Future<Appended> append(Append request) {
     Channel channel = request.channel();
     String deliveryId = request.deliveryId() == null ? "" : request.deliveryId();
-    List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId));
+    List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId), RedisKeys.groups(channel));
     List<String> args = List.of(request.data(), Integer.toString(config.events().maxLength()),
       Long.toString(config.events().retentionMs()), RedisKeys.live(channel), deliveryId,
-      Long.toString(config.events().dedupeWindowMs()), pubSub.publish);
+      Long.toString(config.events().dedupeWindowMs()), pubSub.publish, Long.toString(config.groups().idleTtlMs()));
     CrowdwireConfig.Redis redis = config.redis();
     if (redis.waitReplicas() == 0) {
       return APPEND.run(commands, keys, args).map(RedisEventLog::appended);
@@ -127,17 +127,21 @@ public final class RedisEventLog implements EventLog {
 
   @Override
   public Future<Claimed> claim(Claim request) {
+    CrowdwireConfig.Groups groups = config.groups();
     List<String> args = List.of(request.group(), request.consumer(), Integer.toString(request.count()),
-      Long.toString(request.reclaimAfterMs()));
-    return GROUP_CLAIM.run(commands, List.of(RedisKeys.stream(request.channel())), args)
-      .map(reply -> new Claimed(entries(reply)));
+      Long.toString(request.reclaimAfterMs()), Long.toString(groups.idleTtlMs()), Integer.toString(groups.maxPerCollection()),
+      request.from() == null ? "$" : request.from().toString());
+    List<String> keys = List.of(RedisKeys.stream(request.channel()), RedisKeys.groups(request.channel()));
+    return GROUP_CLAIM.run(commands, keys, args)
+      .map(reply -> new Claimed(entries(reply.get(2)), EventId.parse(reply.get(1).toString()), reply.get(0).toInteger() == 1));
   }
 
   @Override
-  public Future<Boolean> ack(Ack request) {
+  public Future<Integer> ack(Ack request) {
     String stream = RedisKeys.stream(request.channel());
-    return commands.send(stream, Request.cmd(Command.XACK).arg(stream).arg(request.group()).arg(request.id().toString()))
-      .map(reply -> reply.toInteger() == 1);
+    Request xack = Request.cmd(Command.XACK).arg(stream).arg(request.group());
+    request.ids().forEach(id -> xack.arg(id.toString()));
+    return commands.send(stream, xack).map(Response::toInteger);
   }
 
   private static List<LogEntry> entries(Response xrange) {

@@ -29,6 +29,11 @@ final class RedisKeys {
     return PREFIX + tag(channel) + ":dlv:" + deliveryId;
   }
 
+  /** The channel's consumer groups, each scored by the time of its last claim (see groups.lua). */
+  static String groups(Channel channel) {
+    return PREFIX + tag(channel) + ":groups";
+  }
+
   /** The pub/sub channel carrying the channel's live entries; it shares the hash tag, so its slot too. */
   static String live(Channel channel) {
     return PREFIX + tag(channel);

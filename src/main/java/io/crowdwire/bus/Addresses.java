@@ -12,7 +12,7 @@ public final class Addresses {
   public static final String READ = "crowdwire.log.read";
   /** {@link LogRequests.Claim} -> {@link LogRequests.Claimed}. */
   public static final String CLAIM = "crowdwire.log.claim";
-  /** {@link LogRequests.Ack} -> Boolean: the delivery was pending and is now settled. */
+  /** {@link LogRequests.Ack} -> Integer: how many of the deliveries were pending and are now settled. */
   public static final String ACK = "crowdwire.log.ack";
   /** {@link LogRequests.Watch} -> null once the channel is relayed live. Reference-counted. */
   public static final String WATCH = "crowdwire.log.watch";

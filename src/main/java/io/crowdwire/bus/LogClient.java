@@ -41,8 +41,8 @@ public final class LogClient {
     return bus.<Claimed>request(Addresses.CLAIM, claim, options).map(Message::body);
   }
 
-  public Future<Boolean> ack(Ack ack) {
-    return bus.<Boolean>request(Addresses.ACK, ack, options).map(Message::body);
+  public Future<Integer> ack(Ack ack) {
+    return bus.<Integer>request(Addresses.ACK, ack, options).map(Message::body);
   }
 
   public Future<Void> watch(Channel channel) {

@@ -34,16 +34,23 @@ public final class LogRequests {
 
   /**
    * Give {@code consumer} of consumer group {@code group} up to {@code count} entries: those held unacknowledged
-   * (by any consumer) for {@code reclaimAfterMs} or more first, then new ones. Answered with {@link Claimed}.
+   * (by any consumer) for {@code reclaimAfterMs} or more first, then new ones. A group the store lacks is created
+   * after {@code from} (null: at the channel's end), unless the channel has no entries yet (nothing is created for
+   * it then) or already has the most groups it may have. A count of 0 only joins: creates the group if it can and
+   * says the channel's top. Answered with {@link Claimed}.
    */
-  public record Claim(Channel channel, String group, String consumer, int count, long reclaimAfterMs) {
+  public record Claim(Channel channel, String group, String consumer, int count, long reclaimAfterMs, EventId from) {
   }
 
-  public record Claimed(List<LogEntry> entries) {
+  /**
+   * @param top     the newest id of the channel, for a join (a claim of 0 entries); {@link EventId#ZERO} otherwise
+   * @param refused the group does not exist and the channel has as many groups as it may have
+   */
+  public record Claimed(List<LogEntry> entries, EventId top, boolean refused) {
   }
 
-  /** Settle a group's delivery of {@code id}; answered with whether it was still pending. */
-  public record Ack(Channel channel, String group, EventId id) {
+  /** Settle a group's deliveries of {@code ids}; answered with how many were still pending. */
+  public record Ack(Channel channel, String group, List<EventId> ids) {
   }
 
   /** Start relaying a channel live; the reply comes once live entries can no longer be missed. */

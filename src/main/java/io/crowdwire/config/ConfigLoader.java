@@ -180,6 +180,7 @@ public final class ConfigLoader {
     table.put("CONNECTIONS_PER_SUBJECT", "limits.connectionsPerSubject");
     table.put("TRUSTED_PROXIES", "limits.trustedProxies");
     table.put("ALLOWED_ORIGINS", "limits.allowedOrigins");
+    table.put("STORE_REQUESTS_PER_CONNECTION", "limits.storeRequestsPerConnection");
     table.put("PING_INTERVAL_MS", "socket.pingIntervalMs");
     table.put("IDLE_TIMEOUT_MS", "socket.idleTimeoutMs");
     table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");
@@ -187,6 +188,8 @@ public final class ConfigLoader {
     table.put("WEBSOCKET_COMPRESSION", "socket.compression");
     table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
+    table.put("GROUP_IDLE_TTL_MS", "groups.idleTtlMs");
+    table.put("GROUPS_PER_COLLECTION", "groups.maxPerCollection");
     table.put("CLIENT_CHANNELS", "channels.writable");
     table.put("PRESENCE_CHANNELS", "channels.presence");
     table.put("CLIENT_PUBLISH_PER_SECOND", "channels.publishPerSecond");

@@ -135,14 +135,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * address, upgrades per {@code upgradeWindowMs} per address and per subject, messages per second per connection,
    * open connections per address and per subject on this instance; {@code trustedProxies} (IPs and CIDRs) may say
    * the client's address in X-Forwarded-For; {@code allowedOrigins} lists the browser origins that may connect
-   * (empty or {@code *}: any).
+   * (empty or {@code *}: any); {@code storeRequestsPerConnection} bounds a connection's event store requests in
+   * flight (never off: it keeps one connection from filling the store's queue).
    */
   public record Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
                        int replayBufferEvents, int writeQueueBytes, int webhooksPerSecondPerIp, int upgradesPerIp,
                        int upgradesPerSubject, long upgradeWindowMs, int messagesPerSecondPerConnection,
                        int connectionsPerIp, int connectionsPerSubject, int webhooksPerSecondPerSubject,
                        int messagesPerSecondPerSubject, int messagesPerSecondPerIp, String trustedProxies,
-                       String allowedOrigins) {
+                       String allowedOrigins, int storeRequestsPerConnection) {
 
     public Limits {
       if (Math.min(Math.min(webhooksPerSecondPerIp, Math.min(upgradesPerIp, upgradesPerSubject)),
@@ -153,6 +154,9 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (upgradeWindowMs <= 0) {
         throw new IllegalArgumentException("limits.upgradeWindowMs must be positive, not " + upgradeWindowMs);
       }
+      if (storeRequestsPerConnection <= 0) {
+        throw new IllegalArgumentException("limits.storeRequestsPerConnection must be positive, not " + storeRequestsPerConnection);
+      }
       trustedProxies = trustedProxies == null ? "" : trustedProxies;
       allowedOrigins = allowedOrigins == null ? "" : allowedOrigins;
       ClientAddress.parse(trustedProxies);
@@ -162,7 +166,23 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
                   int replayBufferEvents, int writeQueueBytes) {
       this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,
-        0, 0, 0, 60_000, 0, 0, 0, 0, 0, 0, "", "");
+        0, 0, 0, 60_000, 0, 0, 0, 0, 0, 0, "", "", DEFAULT_STORE_REQUESTS_PER_CONNECTION);
+    }
+
+    /** As shipped in conf/crowdwire.yaml: above the subscriptions a connection may open at once. */
+    public static final int DEFAULT_STORE_REQUESTS_PER_CONNECTION = 128;
+
+    /** Every limit but the store requests in flight per connection, which keeps its default. */
+    public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
+                  int replayBufferEvents, int writeQueueBytes, int webhooksPerSecondPerIp, int upgradesPerIp,
+                  int upgradesPerSubject, long upgradeWindowMs, int messagesPerSecondPerConnection,
+                  int connectionsPerIp, int connectionsPerSubject, int webhooksPerSecondPerSubject,
+                  int messagesPerSecondPerSubject, int messagesPerSecondPerIp, String trustedProxies,
+                  String allowedOrigins) {
+      this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,
+        webhooksPerSecondPerIp, upgradesPerIp, upgradesPerSubject, upgradeWindowMs, messagesPerSecondPerConnection,
+        connectionsPerIp, connectionsPerSubject, webhooksPerSecondPerSubject, messagesPerSecondPerSubject,
+        messagesPerSecondPerIp, trustedProxies, allowedOrigins, DEFAULT_STORE_REQUESTS_PER_CONNECTION);
     }
   }
 
@@ -235,9 +255,27 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   /**
    * Consumer groups: a delivery not acknowledged within {@code ackTimeoutMs} goes to another member (or the same,
-   * if it is alone); a member holds at most {@code maxInFlight} unacknowledged deliveries.
+   * if it is alone); a member holds at most {@code maxInFlight} unacknowledged deliveries. A group nobody claimed
+   * for in {@code idleTtlMs} (so with no member anywhere) and with nothing pending is removed from the store; a
+   * collection has at most {@code maxPerCollection} groups.
    */
-  public record Groups(long ackTimeoutMs, int maxInFlight) {
+  public record Groups(long ackTimeoutMs, int maxInFlight, long idleTtlMs, int maxPerCollection) {
+
+    public Groups {
+      if (ackTimeoutMs <= 0 || maxInFlight <= 0 || maxPerCollection <= 0) {
+        throw new IllegalArgumentException("groups.ackTimeoutMs, groups.maxInFlight and groups.maxPerCollection must be positive");
+      }
+      // Members claim every quarter of the acknowledgement timeout: a shorter idle time would remove live groups.
+      if (idleTtlMs < ackTimeoutMs) {
+        throw new IllegalArgumentException("groups.idleTtlMs must be at least groups.ackTimeoutMs (" + ackTimeoutMs
+          + "), not " + idleTtlMs);
+      }
+    }
+
+    /** These timeouts and sizes, the idle time and the cap as shipped. */
+    public Groups(long ackTimeoutMs, int maxInFlight) {
+      this(ackTimeoutMs, maxInFlight, Math.max(ackTimeoutMs, 3_600_000), 32);
+    }
   }
 
   /**

@@ -67,6 +67,8 @@ final class ClientSession {
    */
   private long rateWindowStart;
   private int messagesInWindow;
+  /** Event store requests of this connection in flight: bounded by limits.storeRequestsPerConnection. */
+  private int storeRequests;
   /** Until when messages are refused, once a shared count (per subject or address) said too many, and why. */
   private long throttledUntil;
   private String throttledBecause;
@@ -310,6 +312,9 @@ final class ClientSession {
         return;
       }
     }
+    if (storeBusy(collection)) {
+      return;
+    }
     Channel channel = new Channel(database, collection);
     // The filter goes to the authorization callback as the client sent it.
     startAuthorized(collection, message.getValue("filter"), () -> {
@@ -374,12 +379,43 @@ final class ClientSession {
       sendError(ErrorCode.UNSUPPORTED, "a consumer group takes no filter", collection);
       return;
     }
+    if (storeBusy(collection)) {
+      return;
+    }
     startAuthorized(collection, null, () -> {
       GroupMembership membership = new GroupMembership(this, services, collection, (String) group);
       subscriptions.put(collection, membership);
       services.state().subscriptionStarted();
-      services.groups().join(membership, this, new Channel(database, collection));
+      storeRequest(services.groups().join(membership, this, new Channel(database, collection)));
     });
+  }
+
+  /** Ends {@code subscription} of {@code collection}, if it is still the one there, telling the client why. */
+  void endSubscription(String collection, ClientSubscription subscription, ErrorCode code, String message) {
+    if (subscriptions.remove(collection, subscription)) {
+      subscription.cancel();
+      sendError(code, message, collection);
+    }
+  }
+
+  /**
+   * Whether this connection has limits.storeRequestsPerConnection store requests in flight: then the message that
+   * would start another is refused with ERROR LIMIT_EXCEEDED instead of queueing for Redis behind the others.
+   */
+  private boolean storeBusy(String collection) {
+    int limit = services.config().limits().storeRequestsPerConnection();
+    if (storeRequests < limit) {
+      return false;
+    }
+    sendError(ErrorCode.LIMIT_EXCEEDED, limit + " event store requests in flight on this connection, the most it may have: "
+      + "message dropped, send it again once one is answered", collection);
+    return true;
+  }
+
+  /** Counts a store request of this connection while it is in flight. */
+  <T> Future<T> storeRequest(Future<T> request) {
+    storeRequests++;
+    return request.onComplete(done -> storeRequests--);
   }
 
   /** Settles a group delivery: {@code id} is the event's ackId. */
@@ -398,7 +434,10 @@ final class ClientSession {
       sendError(ErrorCode.INVALID_FIELD, "field 'id' must be the ackId of a delivery", collection);
       return;
     }
-    membership.ack(id);
+    if (!membership.ack(id)) {
+      sendError(ErrorCode.INVALID_FIELD, "'" + id + "' is not a delivery this member holds (another member's, "
+        + "already acknowledged, or handed on after its timeout)", collection);
+    }
   }
 
   /**
@@ -425,6 +464,9 @@ final class ClientSession {
       sendError(ErrorCode.INVALID_FIELD, "field 'ref' must be a string of 1 to " + MAX_REF_LENGTH + " characters", collection);
       return;
     }
+    if (storeBusy(collection)) {
+      return;
+    }
     String data = new JsonObject().put("action", "publish").put("record", message.getValue("data"))
       .put("publisher", principal.subject()).encode();
     String overRate = overPublishRate(ByteBufUtil.utf8Bytes(data));
@@ -436,7 +478,7 @@ final class ClientSession {
     // says where it ends, so no publisher and ref run together into another's ("alice" + "x:r1", "alice:x" + "r1").
     String publisher = principal.named() ? "subject:" + principal.subject() : "connection:" + connectionId();
     String deliveryId = ref == null ? null : "client:" + publisher.length() + ":" + publisher + ":" + ref;
-    authorized(collection, null, () -> services.log().append(new Append(channel, data, deliveryId))
+    authorized(collection, null, () -> storeRequest(services.log().append(new Append(channel, data, deliveryId)))
       .onSuccess(appended -> send(Frames.published(collection, appended.id(), (String) ref)))
       .onFailure(failure -> sendError(ErrorCode.UNAVAILABLE, "not stored, publish again: " + failure.getMessage(), collection)));
   }

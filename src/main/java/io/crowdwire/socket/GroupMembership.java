@@ -2,6 +2,7 @@ package io.crowdwire.socket;
 
 import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LogEntry;
+import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 
 import java.util.ArrayList;
@@ -57,10 +58,22 @@ final class GroupMembership implements ClientSubscription {
     inFlight.remove(id);
   }
 
-  void ack(EventId id) {
-    if (consumerGroup != null) {
-      consumerGroup.ack(id);
+  /**
+   * Settles a delivery if this member holds it, and says whether it did: anything else (another member's, one
+   * handed on, made up) is refused here, without a trip to the store.
+   */
+  boolean ack(EventId id) {
+    if (!inFlight.containsKey(id)) {
+      return false;
     }
+    consumerGroup.ack(this, id);
+    return true;
+  }
+
+  /** The store refused to create the group: the collection has as many as it may have. */
+  void refused() {
+    session.endSubscription(collection, this, ErrorCode.LIMIT_EXCEEDED, "at most "
+      + services.config().groups().maxPerCollection() + " consumer groups per collection: not a member of " + group);
   }
 
   /** What this member still holds: handed on to the others when it leaves. */

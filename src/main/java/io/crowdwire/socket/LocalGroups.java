@@ -2,9 +2,11 @@ package io.crowdwire.socket;
 
 import io.crowdwire.bus.Channel;
 import io.crowdwire.bus.LogClient;
-import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.EventId;
+import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.protocol.Frames;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
 import java.util.HashMap;
@@ -34,20 +36,25 @@ final class LocalGroups {
 
   /**
    * Joins {@code member} to the group once the channel is watched (so live entries prompt claims), after telling
-   * the client it is subscribed.
+   * the client it is subscribed; completes with the store's answer.
    */
-  void join(GroupMembership member, ClientSession session, Channel channel) {
-    log.watch(channel)
+  Future<?> join(GroupMembership member, ClientSession session, Channel channel) {
+    // Joining creates the group in the store (where the channel has entries and room for one more group).
+    Claim join = new Claim(channel, member.group(), consumer, 0, settings.ackTimeoutMs(), null);
+    return log.watch(channel)
       // A watch taken and then not used is given back, as the group never joined to give it back on leaving.
-      .compose(ignored -> log.read(new Read(channel, null, 0)).onFailure(readFailed -> log.unwatch(channel)))
-      .onSuccess(top -> {
-        if (member.cancelled()) {
+      .compose(ignored -> log.claim(join).onFailure(claimFailed -> log.unwatch(channel)))
+      .onSuccess(joined -> {
+        if (member.cancelled() || joined.refused()) {
           log.unwatch(channel);
+          if (!member.cancelled()) {
+            member.refused();
+          }
           return;
         }
-        session.send(Frames.subscribed(channel.collection(), top.top(), true));
+        session.send(Frames.subscribed(channel.collection(), joined.top(), true));
         byChannel.computeIfAbsent(channel, c -> new HashMap<>())
-          .computeIfAbsent(member.group(), group -> created(channel, group))
+          .computeIfAbsent(member.group(), group -> created(channel, group, joined.top()))
           .join(member);
       })
       .onFailure(failure -> {
@@ -57,11 +64,12 @@ final class LocalGroups {
       });
   }
 
-  private ConsumerGroup created(Channel channel, String group) {
+  private ConsumerGroup created(Channel channel, String group, EventId position) {
     if (timer == -1) {
       timer = vertx.setPeriodic(Math.max(100, settings.ackTimeoutMs() / 4), id -> claimAll());
     }
-    return new ConsumerGroup(channel, group, consumer, log, settings.ackTimeoutMs(), () -> removed(channel, group));
+    return new ConsumerGroup(channel, group, consumer, log, settings.ackTimeoutMs(), position,
+      () -> removed(channel, group));
   }
 
   private void removed(Channel channel, String group) {

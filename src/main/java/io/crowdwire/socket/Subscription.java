@@ -58,14 +58,14 @@ final class Subscription implements ClientSubscription {
     services.state().subscriptionStarted();
     services.channels().joined(channel, session.presence());
     int pageSize = services.config().limits().replayPageSize();
-    services.log().watch(channel)
+    session.storeRequest(services.log().watch(channel))
       .onSuccess(ignored -> {
         watching = true;
         if (cancelled) {
           services.log().unwatch(channel);
         }
       })
-      .compose(ignored -> services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize)))
+      .compose(ignored -> session.storeRequest(services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize))))
       .onSuccess(first -> {
         if (cancelled) {
           return;
@@ -138,7 +138,7 @@ final class Subscription implements ClientSubscription {
       return;
     }
     session.writable()
-      .compose(ignored -> services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize())))
+      .compose(ignored -> session.storeRequest(services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize()))))
       .onSuccess(this::replay)
       .onFailure(failure -> {
         if (!cancelled) {
@@ -153,7 +153,7 @@ final class Subscription implements ClientSubscription {
     }
     if (heldOverflowed) {
       heldOverflowed = false;
-      services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize()))
+      session.storeRequest(services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize())))
         .onSuccess(this::replay)
         .onFailure(failure -> session.subscriptionFailed(channel, failure));
       return;

@@ -59,6 +59,9 @@ class ConfigLoaderTest {
     if (key.equals("discovery")) {
       return "dns";
     }
+    if (key.equals("idleTtlMs")) {
+      return "86400000"; // at least groups.ackTimeoutMs
+    }
     if (key.equals("mode")) {
       return "cluster";
     }
@@ -124,6 +127,27 @@ class ConfigLoaderTest {
       .hasMessageContaining("limits.trustedProxies");
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("UPGRADES_PER_IP", "-1")))
       .hasMessageContaining("0 (off) or positive");
+  }
+
+  @Test
+  void groupAndStoreRequestLimitsAreOnByDefaultAndCannotBeTurnedOff() {
+    CrowdwireConfig defaults = ConfigLoader.defaults();
+    assertThat(defaults.groups().idleTtlMs()).isEqualTo(3_600_000);
+    assertThat(defaults.groups().maxPerCollection()).isEqualTo(32);
+    assertThat(defaults.limits().storeRequestsPerConnection())
+      .isEqualTo(CrowdwireConfig.Limits.DEFAULT_STORE_REQUESTS_PER_CONNECTION)
+      .isGreaterThan(defaults.limits().subscriptionsPerConnection());
+    CrowdwireConfig set = ConfigLoader.load(null, Map.of("GROUP_IDLE_TTL_MS", "60000", "GROUPS_PER_COLLECTION", "3",
+      "STORE_REQUESTS_PER_CONNECTION", "8"));
+    assertThat(set.groups().idleTtlMs()).isEqualTo(60_000);
+    assertThat(set.groups().maxPerCollection()).isEqualTo(3);
+    assertThat(set.limits().storeRequestsPerConnection()).isEqualTo(8);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("GROUPS_PER_COLLECTION", "0")))
+      .hasMessageContaining("groups.maxPerCollection");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("STORE_REQUESTS_PER_CONNECTION", "0")))
+      .hasMessageContaining("limits.storeRequestsPerConnection");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("GROUP_IDLE_TTL_MS", "1000")))
+      .hasMessageContaining("groups.idleTtlMs must be at least groups.ackTimeoutMs");
   }
 
   @Test
