@@ -51,6 +51,23 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (waitReplicas < 0 || waitTimeoutMs <= 0) {
         throw new IllegalArgumentException("redis.waitReplicas must be at least 0 and redis.waitTimeoutMs positive");
       }
+      List<String> endpoints = commaList(url);
+      for (int i = 0; i < endpoints.size(); i++) {
+        if (!redisUrl(endpoints.get(i))) {
+          // Named by position: the value may hold a password, and would land in logs.
+          throw new IllegalArgumentException("redis.url: entry " + (i + 1) + " is not a URL with a scheme and a host,"
+            + " like redis://[user:password@]host:port (percent-encode the password)");
+        }
+      }
+    }
+
+    private static boolean redisUrl(String text) {
+      try {
+        URI uri = new URI(text);
+        return uri.getScheme() != null && (uri.getHost() != null || "unix".equals(uri.getScheme()));
+      } catch (URISyntaxException e) {
+        return false;
+      }
     }
 
     public boolean embedded() {
@@ -60,6 +77,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     /** The URLs in {@link #url}, in order. */
     public List<String> endpoints() {
       return commaList(url);
+    }
+
+    /** With the URLs' users and passwords masked, so that printing a configuration never leaks them. */
+    @Override
+    public String toString() {
+      return "Redis[url=" + UrlMasking.mask(url) + ", poolSize=" + poolSize + ", maxWaiting=" + maxWaiting
+        + ", reconnectMinMs=" + reconnectMinMs + ", reconnectMaxMs=" + reconnectMaxMs + ", requestTimeoutMs="
+        + requestTimeoutMs + ", mode=" + mode + ", masterName=" + masterName + ", waitReplicas=" + waitReplicas
+        + ", waitTimeoutMs=" + waitTimeoutMs + "]";
     }
 
     /** What {@link #url} names: one Redis, the seed nodes of a Redis Cluster, or the sentinels of a primary. */
