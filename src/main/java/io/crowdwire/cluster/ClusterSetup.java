@@ -10,6 +10,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -78,11 +81,23 @@ public final class ClusterSetup {
     });
   }
 
-  /** The event bus between members listens on the member's address and announces it. */
+  /**
+   * The event bus between members listens on the member's address and announces it. With the cluster's TLS files it
+   * speaks TLS both ways: it presents this member's certificate and, serving and connecting alike, accepts only a
+   * peer whose certificate the cluster's CA signed, so that whoever reaches the port (or joins Hazelcast, which has
+   * no authentication of its own) can neither send a region-wide request nor receive one. Vert.x checks the chain,
+   * not the host name: members' certificates need not name their pod IPs.
+   */
   public static VertxOptions eventBus(CrowdwireConfig.Cluster cluster, VertxOptions options) {
     EventBusOptions bus = options.getEventBusOptions().setPort(cluster.eventBusPort());
     if (!cluster.host().isBlank()) {
       bus.setHost(cluster.host()).setClusterPublicHost(cluster.host());
+    }
+    if (cluster.tls()) {
+      bus.setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cluster.tlsCert()).setKeyPath(cluster.tlsKey()))
+        .setTrustOptions(new PemTrustOptions().addCertPath(cluster.tlsCa()))
+        .setClientAuth(ClientAuth.REQUIRED);
     }
     return options;
   }

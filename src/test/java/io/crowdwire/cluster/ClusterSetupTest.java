@@ -5,11 +5,18 @@ import com.hazelcast.config.JoinConfig;
 import io.crowdwire.config.ConfigLoader;
 import io.crowdwire.config.CrowdwireConfig;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * No Kubernetes runs here, so what the Deployment's environment makes of Hazelcast is checked on the configuration
@@ -43,6 +50,31 @@ class ClusterSetupTest {
     assertThat(options.getEventBusOptions().getHost()).isEqualTo("10.1.2.3");
     assertThat(options.getEventBusOptions().getClusterPublicHost()).isEqualTo("10.1.2.3");
     assertThat(options.getEventBusOptions().getPort()).isEqualTo(5702);
+  }
+
+  @Test
+  void withTheTlsFilesTheEventBusRequiresMembersCertificatesAndHalfASetupStopsTheStart() throws Exception {
+    Path pem = Files.createTempFile("crowdwire-member", ".pem");
+    try {
+      CrowdwireConfig.Cluster cluster = fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_TLS_CERT", pem.toString(),
+        "CLUSTER_TLS_KEY", pem.toString(), "CLUSTER_TLS_CA", pem.toString()));
+      EventBusOptions bus = ClusterSetup.eventBus(cluster, new VertxOptions()).getEventBusOptions();
+      System.out.println("event bus with CLUSTER_TLS_*: ssl=" + bus.isSsl() + ", clientAuth=" + bus.getClientAuth());
+      assertThat(bus.isSsl()).isTrue();
+      assertThat(bus.getClientAuth()).isEqualTo(ClientAuth.REQUIRED);
+      assertThat(((PemKeyCertOptions) bus.getKeyCertOptions()).getCertPaths()).containsExactly(pem.toString());
+      assertThat(((PemTrustOptions) bus.getTrustOptions()).getCertPaths()).containsExactly(pem.toString());
+      assertThat(ClusterSetup.eventBus(fromEnvironment(Map.of("CLUSTER", "true")), new VertxOptions())
+        .getEventBusOptions().isSsl()).as("off without the files").isFalse();
+
+      assertThatThrownBy(() -> fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_TLS_CERT", pem.toString())))
+        .hasMessageContaining("cluster.tlsCert, cluster.tlsKey and cluster.tlsCa must be set together");
+      assertThatThrownBy(() -> fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_TLS_CERT", pem.toString(),
+        "CLUSTER_TLS_KEY", pem + ".missing", "CLUSTER_TLS_CA", pem.toString())))
+        .hasMessageContaining("cluster.tlsKey: cannot read");
+    } finally {
+      Files.delete(pem);
+    }
   }
 
   @Test
