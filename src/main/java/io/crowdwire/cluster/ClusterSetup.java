@@ -1,8 +1,10 @@
 package io.crowdwire.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.InterfacesConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.crowdwire.config.CrowdwireConfig;
@@ -41,13 +43,18 @@ public final class ClusterSetup {
     hazelcast.setProperty("hazelcast.shutdownhook.enabled", "false");
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(Math.max(2, cluster.memberTimeoutMs() / 1000)));
-    NetworkConfig network = hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false);
+    // Separate endpoints, of which only the members' one: the default single port also takes Hazelcast clients,
+    // which need nothing but the cluster name to read and write the cluster's maps (revocations, event bus routes).
+    AdvancedNetworkConfig network = hazelcast.getAdvancedNetworkConfig().setEnabled(true);
+    ServerSocketEndpointConfig members = new ServerSocketEndpointConfig();
+    members.setPort(cluster.port()).setPortAutoIncrement(false);
     if (!cluster.host().isBlank()) {
       // On Kubernetes the pod IP (downward API): members must reach each other there, never on localhost.
-      network.setPublicAddress(cluster.host() + ":" + cluster.port());
-      network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+      members.setPublicAddress(cluster.host() + ":" + cluster.port());
+      members.setInterfaces(new InterfacesConfig().setEnabled(true).addInterface(cluster.host()));
       hazelcast.setProperty("hazelcast.socket.bind.any", "false");
     }
+    network.setMemberEndpointConfig(members);
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);

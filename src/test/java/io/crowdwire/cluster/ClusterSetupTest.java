@@ -2,6 +2,8 @@ package io.crowdwire.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
+import com.hazelcast.instance.EndpointQualifier;
 import io.crowdwire.config.ConfigLoader;
 import io.crowdwire.config.CrowdwireConfig;
 import io.vertx.core.VertxOptions;
@@ -34,14 +36,19 @@ class ClusterSetupTest {
     CrowdwireConfig.Cluster cluster = fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_DISCOVERY", "dns",
       "CLUSTER_SERVICE_DNS", "crowdwire-members", "CLUSTER_HOST", "10.1.2.3"));
     Config hazelcast = ClusterSetup.hazelcastConfig(cluster);
-    JoinConfig join = hazelcast.getNetworkConfig().getJoin();
+    JoinConfig join = hazelcast.getAdvancedNetworkConfig().getJoin();
     assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
     assertThat(join.getKubernetesConfig().getProperty("service-dns")).isEqualTo("crowdwire-members");
     assertThat(join.getKubernetesConfig().getProperty("service-port")).isEqualTo("5701");
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
     assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
-    assertThat(hazelcast.getNetworkConfig().getPublicAddress()).isEqualTo("10.1.2.3:5701");
-    assertThat(hazelcast.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("10.1.2.3");
+    ServerSocketEndpointConfig members = (ServerSocketEndpointConfig) hazelcast.getAdvancedNetworkConfig()
+      .getEndpointConfigs().get(EndpointQualifier.MEMBER);
+    assertThat(members.getPublicAddress()).isEqualTo("10.1.2.3:5701");
+    assertThat(members.getPort()).isEqualTo(5701);
+    assertThat(members.getInterfaces().getInterfaces()).containsExactly("10.1.2.3");
+    assertThat(hazelcast.getAdvancedNetworkConfig().getEndpointConfigs()).as("no client, REST or memcache endpoint")
+      .containsOnlyKeys(EndpointQualifier.MEMBER);
     assertThat(hazelcast.getProperty("hazelcast.shutdownhook.enabled")).as("leaves after the drain").isEqualTo("false");
     // Vert.x's own maps stay configured.
     assertThat(hazelcast.getMultiMapConfigs()).containsKey("__vertx.subs");
@@ -82,7 +89,7 @@ class ClusterSetupTest {
     CrowdwireConfig.Cluster cluster = fromEnvironment(Map.of("CLUSTER", "true",
       "CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701", "CLUSTER_MEMBER_TIMEOUT_MS", "6000"));
     Config hazelcast = ClusterSetup.hazelcastConfig(cluster);
-    JoinConfig join = hazelcast.getNetworkConfig().getJoin();
+    JoinConfig join = hazelcast.getAdvancedNetworkConfig().getJoin();
     assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
     assertThat(join.getTcpIpConfig().getMembers()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
     assertThat(join.getKubernetesConfig().isEnabled()).isFalse();

@@ -1,5 +1,8 @@
 package io.crowdwire.cluster;
 
+import com.hazelcast.client.HazelcastClient;
+import com.hazelcast.client.config.ClientConfig;
+import com.hazelcast.core.HazelcastInstance;
 import io.crowdwire.Crowdwire;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.protocol.CloseCodes;
@@ -134,6 +137,29 @@ class ClusterTlsTest {
     }
     measured.forEach(line -> System.out.println("cluster TLS, intruder with " + line));
     assertThat(victim.isClosed()).isFalse();
+  }
+
+  @Test
+  void aHazelcastClientThatKnowsTheClusterNameCannotConnectToWriteTheRevocations() {
+    ClientConfig config = new ClientConfig().setClusterName(TestConfig.clustered(redis.url(), memberPorts.get(0), 0,
+      memberPorts).cluster().name());
+    config.setProperty("hazelcast.logging.type", "slf4j");
+    config.getNetworkConfig().addAddress("127.0.0.1:" + memberPorts.get(0), "127.0.0.1:" + memberPorts.get(1));
+    config.getConnectionStrategyConfig().getConnectionRetryConfig().setClusterConnectTimeoutMillis(5_000);
+    String outcome;
+    try {
+      HazelcastInstance client = HazelcastClient.newHazelcastClient(config);
+      try {
+        client.getMap(FleetVerticle.REVOCATIONS).put("victim", System.currentTimeMillis() + 3_600_000);
+        outcome = "connected and wrote a revocation";
+      } finally {
+        client.shutdown();
+      }
+    } catch (IllegalStateException refused) {
+      outcome = "refused: " + refused.getMessage();
+    }
+    System.out.println("cluster TLS, Hazelcast client with the cluster name on the member port: " + outcome);
+    assertThat(outcome).startsWith("refused");
   }
 
   private CrowdwireConfig node(int i) {
