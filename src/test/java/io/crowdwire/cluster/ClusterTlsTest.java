@@ -28,10 +28,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -61,15 +63,12 @@ class ClusterTlsTest {
   void start() throws IOException {
     dir = Files.createTempDirectory("crowdwire-cluster-tls");
     Path clusterCa = authority("cluster-ca");
-    Path[] memberPair = certificate("member", clusterCa);
-    // The intruder presents a certificate of its own CA and trusts both, so only the members' check stops it.
     Path otherCa = authority("other-ca");
-    Path[] intruder = certificate("intruder", otherCa);
+    // The intruder presents a certificate of its own CA and trusts both, so only the members' check stops it.
     Path bothCas = dir.resolve("both-ca.pem");
-    Files.writeString(bothCas, Files.readString(clusterCa.resolveSibling("cluster-ca.pem"))
-      + Files.readString(otherCa.resolveSibling("other-ca.pem")));
-    stranger = new Path[] {intruder[0], intruder[1], bothCas};
-    member = new Path[] {memberPair[0], memberPair[1], clusterCa.resolveSibling("cluster-ca.pem")};
+    Files.writeString(bothCas, Files.readString(clusterCa) + Files.readString(otherCa));
+    member = certificate("member", clusterCa, clusterCa);
+    stranger = certificate("intruder", otherCa, bothCas);
 
     redis = RedisProcess.start();
     IntStream.range(0, 3).forEach(i -> memberPorts.add(RedisProcess.freePort()));
@@ -84,6 +83,12 @@ class ClusterTlsTest {
     fleet.close();
     if (redis != null) {
       redis.close();
+    }
+    // The private keys go with the test.
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 
@@ -216,25 +221,24 @@ class ClusterTlsTest {
     }
   }
 
-  /** A self-signed CA: returns its key; its certificate is {@code <name>.pem} beside it. */
+  /** A self-signed CA: returns its certificate, {@code <name>.pem}; its key is {@code <name>.key} beside it. */
   private Path authority(String name) {
-    Path key = dir.resolve(name + ".key");
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out",
-      dir.resolve(name + ".pem").toString(), "-days", "2", "-subj", "/CN=" + name);
-    return key;
+    Path cert = dir.resolve(name + ".pem");
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve(name + ".key").toString(), "-out",
+      cert.toString(), "-days", "2", "-subj", "/CN=" + name);
+    return cert;
   }
 
-  /** A certificate signed by the CA whose key is {@code caKey}: [certificate, key]. */
-  private Path[] certificate(String name, Path caKey) {
+  /** A certificate signed by the CA of {@code caCert}: [certificate, key, {@code trusted}] for {@link #tls}. */
+  private Path[] certificate(String name, Path caCert, Path trusted) {
     Path key = dir.resolve(name + ".key");
     Path request = dir.resolve(name + ".csr");
     Path cert = dir.resolve(name + ".pem");
-    String caName = caKey.getFileName().toString().replace(".key", "");
     openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out", request.toString(),
       "-subj", "/CN=" + name);
-    openssl("x509", "-req", "-in", request.toString(), "-CA", dir.resolve(caName + ".pem").toString(), "-CAkey",
-      caKey.toString(), "-CAcreateserial", "-out", cert.toString(), "-days", "2");
-    return new Path[] {cert, key};
+    openssl("x509", "-req", "-in", request.toString(), "-CA", caCert.toString(), "-CAkey",
+      caCert.toString().replace(".pem", ".key"), "-CAcreateserial", "-out", cert.toString(), "-days", "2");
+    return new Path[] {cert, key, trusted};
   }
 
   private void openssl(String... args) {
