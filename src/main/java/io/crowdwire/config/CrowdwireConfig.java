@@ -147,7 +147,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     @Override
     public String toString() {
       return "Auth[developmentMode=" + developmentMode() + ", previousSecret=" + !jwtPreviousSecret.isEmpty()
-        + ", publicKeys=" + PemKeys.parse(jwtPublicKeys).size() + ", jwksUrl=" + jwksUrl + ", jwksMinRefreshMs="
+        + ", publicKeys=" + PemKeys.parse(jwtPublicKeys).size() + ", jwksUrl=" + UrlMasking.mask(jwksUrl) + ", jwksMinRefreshMs="
         + jwksMinRefreshMs + ", jwksMaxAgeMs=" + jwksMaxAgeMs + ", issuer=" + issuer + ", audience=" + audience
         + ", leewaySeconds=" + leewaySeconds + ", webhookAuth=" + webhookAuth + ", webhookRole=" + webhookRole
         + ", adminRole=" + adminRole + ", allowAnonymous=" + allowAnonymous + ", sockJsAuthTimeoutMs="

@@ -111,6 +111,9 @@ class RedisCredentialsTest {
     String masked = UrlMasking.mask("no node answered: redis://a:p%40ss@h1:7000,rediss://:only-pass@h2:7001/0 and redis://h3:7002");
     System.out.println("masked: " + masked);
     assertThat(masked).isEqualTo("no node answered: redis://***@h1:7000,rediss://***@h2:7001/0 and redis://h3:7002");
+    // The other URL of the configuration that may carry credentials.
+    assertThat(ConfigLoader.load(null, Map.of("JWKS_URL", "https://jwks:" + PASSWORD + "@issuer.example/jwks")).auth()
+      .toString()).contains("jwksUrl=https://***@issuer.example/jwks").doesNotContain(PASSWORD);
   }
 
   private static String health(int port) {
