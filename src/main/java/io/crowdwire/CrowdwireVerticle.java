@@ -92,5 +92,9 @@ public final class CrowdwireVerticle extends VerticleBase {
     if (config.auth().allowAnonymous()) {
       LOG.warn("Anonymous clients are allowed (ALLOW_ANONYMOUS=true)");
     }
+    if (config.cluster().enabled() && !config.cluster().tls()) {
+      LOG.warn("The event bus between members is unauthenticated (no CLUSTER_TLS_CERT, CLUSTER_TLS_KEY, CLUSTER_TLS_CA):"
+        + " whoever reaches its port or Hazelcast's can disconnect and revoke users; keep both reachable by members only");
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.crowdwire.auth;
 
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.config.UrlMasking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpResponseExpectation;
@@ -70,7 +71,7 @@ final class Jwks {
         loadedAtMs = now;
         return (Void) null;
       })
-      .onFailure(failure -> LOG.warn("Cannot fetch the JWKS at {}: {}", url, failure.getMessage()));
+      .onFailure(failure -> LOG.warn("Cannot fetch the JWKS at {}: {}", UrlMasking.mask(url), UrlMasking.mask(failure.getMessage())));
     // Registered after the assignment, so that even a fetch that failed at once leaves nothing in flight.
     fetching = fetch;
     fetch.onComplete(done -> fetching = null);

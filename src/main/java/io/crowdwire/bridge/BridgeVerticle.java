@@ -9,6 +9,7 @@ import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Unwatch;
 import io.crowdwire.bus.LogRequests.Watch;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.config.UrlMasking;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
@@ -70,8 +71,9 @@ public final class BridgeVerticle extends VerticleBase {
         message.reply(done.result(), LOCAL);
       } else {
         // Whatever failed (Redis refused, timed out, was read-only, replicas did not confirm), nothing is acknowledged:
-        // the caller retries, and a retry with the same delivery id is stored once.
-        message.fail(Addresses.FailureCodes.UNAVAILABLE, "event store unavailable: " + done.cause().getMessage());
+        // the caller retries, and a retry with the same delivery id is stored once. The reason reaches clients and
+        // logs: a node's URL in it keeps its credentials to itself.
+        message.fail(Addresses.FailureCodes.UNAVAILABLE, "event store unavailable: " + UrlMasking.mask(done.cause().getMessage()));
       }
     });
   }

@@ -1,5 +1,6 @@
 package io.crowdwire.bridge;
 
+import io.crowdwire.config.UrlMasking;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -39,7 +40,7 @@ final class ClusterTopology extends RedisTopology {
   /** Takes a node's answer to CLUSTER SLOTS: [[first slot, last slot, [host, port, ...], replicas...], ...]. */
   private Void adopt(String node, Response slots) {
     if (slots == null || slots.size() == 0) {
-      throw new IllegalStateException(node + " knows no slots yet");
+      throw new IllegalStateException(UrlMasking.mask(node) + " knows no slots yet");
     }
     String[] next = new String[RedisKeys.SLOTS];
     Set<String> found = new LinkedHashSet<>();

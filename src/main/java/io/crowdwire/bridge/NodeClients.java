@@ -1,5 +1,6 @@
 package io.crowdwire.bridge;
 
+import io.crowdwire.config.UrlMasking;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
@@ -53,7 +54,7 @@ final class NodeClients {
                             Throwable last) {
     if (index == urls.size()) {
       return Future.failedFuture(new LogUnavailableException("no Redis node answered"
-        + (last == null ? "" : ": " + last.getMessage())));
+        + (last == null ? "" : ": " + UrlMasking.mask(last.getMessage()))));
     }
     String url = urls.get(index);
     return client(url).send(request).map(answer -> read.apply(url, answer))

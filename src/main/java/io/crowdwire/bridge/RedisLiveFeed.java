@@ -5,6 +5,7 @@ import io.crowdwire.bus.EventId;
 import io.crowdwire.bus.LogEntry;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.config.UrlMasking;
 import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -185,7 +186,7 @@ final class RedisLiveFeed {
   private void reconcile() {
     for (Link link : List.copyOf(links.values())) {
       if (!topology.primaries().contains(link.primary)) {
-        LOG.info("Redis live feed: {} no longer serves channels", link.primary);
+        LOG.info("Redis live feed: {} no longer serves channels", link.name);
         links.remove(link.primary);
         link.retire();
       }
@@ -298,6 +299,8 @@ final class RedisLiveFeed {
    */
   private final class Link {
     final String primary;
+    /** How logs name the primary: its URL without user and password. */
+    final String name;
     final Backoff backoff;
     final ArrayDeque<Sent> sent = new ArrayDeque<>();
     RedisConnection connection;
@@ -308,6 +311,7 @@ final class RedisLiveFeed {
 
     Link(String primary, Backoff backoff) {
       this.primary = primary;
+      this.name = UrlMasking.mask(primary);
       this.backoff = backoff;
     }
 
@@ -340,14 +344,14 @@ final class RedisLiveFeed {
       }
       everConnected = true;
       List<Feed> mine = feeds.values().stream().filter(feed -> feed.link == this).toList();
-      LOG.info("Redis live feed connected to {}; subscribing {} channel(s)", primary, mine.size());
+      LOG.info("Redis live feed connected to {}; subscribing {} channel(s)", name, mine.size());
       mine.forEach(this::subscribe);
     }
 
     private void retryLater(Throwable cause) {
       long delay = backoff.nextDelay();
-      LOG.warn("Redis live feed cannot reach {} ({}); retrying in {} ms", primary,
-        cause == null ? "closed" : cause.getMessage(), delay);
+      LOG.warn("Redis live feed cannot reach {} ({}); retrying in {} ms", name,
+        cause == null ? "closed" : UrlMasking.mask(cause.getMessage()), delay);
       // The node may have stopped serving (failover, resharding): find where its channels are now.
       refresh();
       vertx.setTimer(delay, id -> connect());
@@ -388,7 +392,7 @@ final class RedisLiveFeed {
         return;
       }
       if (System.currentTimeMillis() - lastHeard > 2 * PING_INTERVAL_MS) {
-        LOG.warn("Redis live feed silent for {} ms on {}; reconnecting", 2 * PING_INTERVAL_MS, primary);
+        LOG.warn("Redis live feed silent for {} ms on {}; reconnecting", 2 * PING_INTERVAL_MS, name);
         lost(conn, null);
         return;
       }
@@ -431,7 +435,7 @@ final class RedisLiveFeed {
       } else if (reply.type() == ResponseType.MULTI && reply.isMap()) {
         // HELLO's reply, from a probe.
         if (demoted(reply)) {
-          LOG.warn("Redis live feed: {} is no longer a primary; reconnecting", primary);
+          LOG.warn("Redis live feed: {} is no longer a primary; reconnecting", name);
           lost(conn, null);
         }
       } else if ((reply.type() == ResponseType.PUSH || reply.type() == ResponseType.MULTI) && reply.size() >= 2) {
@@ -454,7 +458,7 @@ final class RedisLiveFeed {
     private void confirmed(RedisConnection conn, String redisChannel) {
       Sent head = sent.peek();
       if (head == null || !head.subscribe || !head.feed.redisChannel.equals(redisChannel)) {
-        LOG.warn("Redis live feed out of step with {}; reconnecting", primary);
+        LOG.warn("Redis live feed out of step with {}; reconnecting", name);
         lost(conn, null);
         return;
       }
@@ -480,7 +484,7 @@ final class RedisLiveFeed {
       // Not an answer: Redis ended the subscription itself because the channel's slot moved to another master.
       Feed feed = feeds.get(redisChannel);
       if (feed != null && feed.link == this && feed.state == State.SUBSCRIBED) {
-        LOG.info("{} moved away from {}; following it", feed.channel, primary);
+        LOG.info("{} moved away from {}; following it", feed.channel, name);
         feed.interrupted();
         refresh();
       }
@@ -490,11 +494,11 @@ final class RedisLiveFeed {
     private void failed(String error) {
       Sent head = sent.poll();
       if (head == null) {
-        LOG.warn("Redis live feed: {} answered {}", primary, error);
+        LOG.warn("Redis live feed: {} answered {}", name, error);
         return;
       }
       if (head.subscribe && head.current(this)) {
-        LOG.info("Subscribing {} on {} failed ({}); finding its node again", head.feed.channel, primary, error);
+        LOG.info("Subscribing {} on {} failed ({}); finding its node again", head.feed.channel, name, error);
         head.feed.interrupted();
         refreshLater();
       }

@@ -1,5 +1,6 @@
 package io.crowdwire.bridge;
 
+import io.crowdwire.config.UrlMasking;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -35,7 +36,7 @@ final class SentinelTopology extends RedisTopology {
   /** Takes a sentinel's answer: [host, port], or null when it monitors no primary of that name. */
   private Void adopt(String sentinel, Response address) {
     if (address == null) {
-      throw new IllegalStateException(sentinel + " knows no primary named " + masterName);
+      throw new IllegalStateException(UrlMasking.mask(sentinel) + " knows no primary named " + masterName);
     }
     primary = Set.of(NodeClients.url(sentinel, address.get(0).toString(), address.get(1).toInteger()));
     Set<String> needed = new HashSet<>(sentinels);

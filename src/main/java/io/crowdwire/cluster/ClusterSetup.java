@@ -1,8 +1,10 @@
 package io.crowdwire.cluster;
 
+import com.hazelcast.config.AdvancedNetworkConfig;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
-import com.hazelcast.config.NetworkConfig;
+import com.hazelcast.config.InterfacesConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import io.crowdwire.config.CrowdwireConfig;
@@ -10,6 +12,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -38,13 +43,18 @@ public final class ClusterSetup {
     hazelcast.setProperty("hazelcast.shutdownhook.enabled", "false");
     hazelcast.setProperty("hazelcast.heartbeat.interval.seconds", "1");
     hazelcast.setProperty("hazelcast.max.no.heartbeat.seconds", Long.toString(Math.max(2, cluster.memberTimeoutMs() / 1000)));
-    NetworkConfig network = hazelcast.getNetworkConfig().setPort(cluster.port()).setPortAutoIncrement(false);
+    // Separate endpoints, of which only the members' one: the default single port also takes Hazelcast clients,
+    // which need nothing but the cluster name to read and write the cluster's maps (revocations, event bus routes).
+    AdvancedNetworkConfig network = hazelcast.getAdvancedNetworkConfig().setEnabled(true);
+    ServerSocketEndpointConfig members = new ServerSocketEndpointConfig();
+    members.setPort(cluster.port()).setPortAutoIncrement(false);
     if (!cluster.host().isBlank()) {
       // On Kubernetes the pod IP (downward API): members must reach each other there, never on localhost.
-      network.setPublicAddress(cluster.host() + ":" + cluster.port());
-      network.getInterfaces().setEnabled(true).addInterface(cluster.host());
+      members.setPublicAddress(cluster.host() + ":" + cluster.port());
+      members.setInterfaces(new InterfacesConfig().setEnabled(true).addInterface(cluster.host()));
       hazelcast.setProperty("hazelcast.socket.bind.any", "false");
     }
+    network.setMemberEndpointConfig(members);
     JoinConfig join = network.getJoin();
     join.getMulticastConfig().setEnabled(false);
     join.getAutoDetectionConfig().setEnabled(false);
@@ -78,11 +88,23 @@ public final class ClusterSetup {
     });
   }
 
-  /** The event bus between members listens on the member's address and announces it. */
+  /**
+   * The event bus between members listens on the member's address and announces it. With the cluster's TLS files it
+   * speaks TLS both ways: it presents this member's certificate and, serving and connecting alike, accepts only a
+   * peer whose certificate the cluster's CA signed, so that whoever reaches the port (or joins Hazelcast, which has
+   * no authentication of its own) can neither send a region-wide request nor receive one. Vert.x checks the chain,
+   * not the host name: members' certificates need not name their pod IPs.
+   */
   public static VertxOptions eventBus(CrowdwireConfig.Cluster cluster, VertxOptions options) {
     EventBusOptions bus = options.getEventBusOptions().setPort(cluster.eventBusPort());
     if (!cluster.host().isBlank()) {
       bus.setHost(cluster.host()).setClusterPublicHost(cluster.host());
+    }
+    if (cluster.tls()) {
+      bus.setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(cluster.tlsCert()).setKeyPath(cluster.tlsKey()))
+        .setTrustOptions(new PemTrustOptions().addCertPath(cluster.tlsCa()))
+        .setClientAuth(ClientAuth.REQUIRED);
     }
     return options;
   }

@@ -208,6 +208,9 @@ public final class ConfigLoader {
     table.put("CLUSTER_SERVICE_DNS", "cluster.serviceDns");
     table.put("CLUSTER_MEMBER_TIMEOUT_MS", "cluster.memberTimeoutMs");
     table.put("CLUSTER_REQUEST_TIMEOUT_MS", "cluster.requestTimeoutMs");
+    table.put("CLUSTER_TLS_CERT", "cluster.tlsCert");
+    table.put("CLUSTER_TLS_KEY", "cluster.tlsKey");
+    table.put("CLUSTER_TLS_CA", "cluster.tlsCa");
     table.put("PERMISSIONS_COLLECTIONS_CLAIM", "permissions.collectionsClaim");
     table.put("PERMISSIONS_CALLBACK_URL", "permissions.callbackUrl");
     table.put("PERMISSIONS_CALLBACK_TIMEOUT_MS", "permissions.callbackTimeoutMs");

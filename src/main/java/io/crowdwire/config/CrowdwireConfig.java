@@ -12,6 +12,8 @@ import io.crowdwire.webhook.WebhookScheme;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -51,6 +53,23 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (waitReplicas < 0 || waitTimeoutMs <= 0) {
         throw new IllegalArgumentException("redis.waitReplicas must be at least 0 and redis.waitTimeoutMs positive");
       }
+      List<String> endpoints = commaList(url);
+      for (int i = 0; i < endpoints.size(); i++) {
+        if (!redisUrl(endpoints.get(i))) {
+          // Named by position: the value may hold a password, and would land in logs.
+          throw new IllegalArgumentException("redis.url: entry " + (i + 1) + " is not a URL with a scheme and a host,"
+            + " like redis://[user:password@]host:port (percent-encode the password)");
+        }
+      }
+    }
+
+    private static boolean redisUrl(String text) {
+      try {
+        URI uri = new URI(text);
+        return uri.getScheme() != null && (uri.getHost() != null || "unix".equals(uri.getScheme()));
+      } catch (URISyntaxException e) {
+        return false;
+      }
     }
 
     public boolean embedded() {
@@ -60,6 +79,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     /** The URLs in {@link #url}, in order. */
     public List<String> endpoints() {
       return commaList(url);
+    }
+
+    /** With the URLs' users and passwords masked, so that printing a configuration never leaks them. */
+    @Override
+    public String toString() {
+      return "Redis[url=" + UrlMasking.mask(url) + ", poolSize=" + poolSize + ", maxWaiting=" + maxWaiting
+        + ", reconnectMinMs=" + reconnectMinMs + ", reconnectMaxMs=" + reconnectMaxMs + ", requestTimeoutMs="
+        + requestTimeoutMs + ", mode=" + mode + ", masterName=" + masterName + ", waitReplicas=" + waitReplicas
+        + ", waitTimeoutMs=" + waitTimeoutMs + "]";
     }
 
     /** What {@link #url} names: one Redis, the seed nodes of a Redis Cluster, or the sentinels of a primary. */
@@ -119,7 +147,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     @Override
     public String toString() {
       return "Auth[developmentMode=" + developmentMode() + ", previousSecret=" + !jwtPreviousSecret.isEmpty()
-        + ", publicKeys=" + PemKeys.parse(jwtPublicKeys).size() + ", jwksUrl=" + jwksUrl + ", jwksMinRefreshMs="
+        + ", publicKeys=" + PemKeys.parse(jwtPublicKeys).size() + ", jwksUrl=" + UrlMasking.mask(jwksUrl) + ", jwksMinRefreshMs="
         + jwksMinRefreshMs + ", jwksMaxAgeMs=" + jwksMaxAgeMs + ", issuer=" + issuer + ", audience=" + audience
         + ", leewaySeconds=" + leewaySeconds + ", webhookAuth=" + webhookAuth + ", webhookRole=" + webhookRole
         + ", adminRole=" + adminRole + ", allowAnonymous=" + allowAnonymous + ", sockJsAuthTimeoutMs="
@@ -193,9 +221,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /**
    * The replicas of one region as a Vert.x cluster (Hazelcast): members found by a static list, or by every
    * address a DNS name resolves to (a Kubernetes headless service, a Compose service), each announcing {@code host}.
+   *
+   * @param tlsCert PEM file of this member's certificate (chain): with {@code tlsKey} and {@code tlsCa}, the event
+   *                bus speaks TLS and takes only members whose certificate {@code tlsCa} signed; all three or none
+   * @param tlsKey  PEM file of that certificate's private key (PKCS#8 or RSA)
+   * @param tlsCa   PEM file of the certificate authorities members' certificates must come from
    */
   public record Cluster(boolean enabled, String name, String host, int port, int eventBusPort, String discovery,
-                        String members, String serviceDns, long memberTimeoutMs, long requestTimeoutMs) {
+                        String members, String serviceDns, long memberTimeoutMs, long requestTimeoutMs,
+                        String tlsCert, String tlsKey, String tlsCa) {
 
     public static final String STATIC = "static";
     public static final String DNS = "dns";
@@ -205,6 +239,27 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
         throw new IllegalArgumentException("cluster.discovery must be '" + STATIC + "' or '" + DNS + "', not '"
           + discovery + "'");
       }
+      tlsCert = tlsCert == null ? "" : tlsCert.trim();
+      tlsKey = tlsKey == null ? "" : tlsKey.trim();
+      tlsCa = tlsCa == null ? "" : tlsCa.trim();
+      if (enabled) {
+        // Half a TLS setup would start a member that no other member can talk to, or one that talks in clear.
+        List<String> files = List.of(tlsCert, tlsKey, tlsCa);
+        if (files.stream().anyMatch(String::isEmpty) && files.stream().anyMatch(file -> !file.isEmpty())) {
+          throw new IllegalArgumentException("cluster.tlsCert, cluster.tlsKey and cluster.tlsCa must be set together");
+        }
+        Map<String, String> keys = Map.of("cluster.tlsCert", tlsCert, "cluster.tlsKey", tlsKey, "cluster.tlsCa", tlsCa);
+        keys.forEach((key, file) -> {
+          if (!file.isEmpty() && !Files.isReadable(Path.of(file))) {
+            throw new IllegalArgumentException(key + ": cannot read " + file);
+          }
+        });
+      }
+    }
+
+    /** Whether the event bus between members speaks TLS and requires members' certificates. */
+    public boolean tls() {
+      return !tlsCert.isEmpty();
     }
 
     public List<String> memberList() {
@@ -213,7 +268,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
     public Cluster enabled(boolean on) {
       return new Cluster(on, name, host, port, eventBusPort, discovery, members, serviceDns, memberTimeoutMs,
-        requestTimeoutMs);
+        requestTimeoutMs, tlsCert, tlsKey, tlsCa);
     }
   }
 

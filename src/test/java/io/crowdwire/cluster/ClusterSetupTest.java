@@ -2,14 +2,23 @@ package io.crowdwire.cluster;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import com.hazelcast.config.ServerSocketEndpointConfig;
+import com.hazelcast.instance.EndpointQualifier;
 import io.crowdwire.config.ConfigLoader;
 import io.crowdwire.config.CrowdwireConfig;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
 import org.junit.jupiter.api.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * No Kubernetes runs here, so what the Deployment's environment makes of Hazelcast is checked on the configuration
@@ -27,14 +36,19 @@ class ClusterSetupTest {
     CrowdwireConfig.Cluster cluster = fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_DISCOVERY", "dns",
       "CLUSTER_SERVICE_DNS", "crowdwire-members", "CLUSTER_HOST", "10.1.2.3"));
     Config hazelcast = ClusterSetup.hazelcastConfig(cluster);
-    JoinConfig join = hazelcast.getNetworkConfig().getJoin();
+    JoinConfig join = hazelcast.getAdvancedNetworkConfig().getJoin();
     assertThat(join.getKubernetesConfig().isEnabled()).isTrue();
     assertThat(join.getKubernetesConfig().getProperty("service-dns")).isEqualTo("crowdwire-members");
     assertThat(join.getKubernetesConfig().getProperty("service-port")).isEqualTo("5701");
     assertThat(join.getMulticastConfig().isEnabled()).isFalse();
     assertThat(join.getTcpIpConfig().isEnabled()).isFalse();
-    assertThat(hazelcast.getNetworkConfig().getPublicAddress()).isEqualTo("10.1.2.3:5701");
-    assertThat(hazelcast.getNetworkConfig().getInterfaces().getInterfaces()).containsExactly("10.1.2.3");
+    ServerSocketEndpointConfig members = (ServerSocketEndpointConfig) hazelcast.getAdvancedNetworkConfig()
+      .getEndpointConfigs().get(EndpointQualifier.MEMBER);
+    assertThat(members.getPublicAddress()).isEqualTo("10.1.2.3:5701");
+    assertThat(members.getPort()).isEqualTo(5701);
+    assertThat(members.getInterfaces().getInterfaces()).containsExactly("10.1.2.3");
+    assertThat(hazelcast.getAdvancedNetworkConfig().getEndpointConfigs()).as("no client, REST or memcache endpoint")
+      .containsOnlyKeys(EndpointQualifier.MEMBER);
     assertThat(hazelcast.getProperty("hazelcast.shutdownhook.enabled")).as("leaves after the drain").isEqualTo("false");
     // Vert.x's own maps stay configured.
     assertThat(hazelcast.getMultiMapConfigs()).containsKey("__vertx.subs");
@@ -46,11 +60,36 @@ class ClusterSetupTest {
   }
 
   @Test
+  void withTheTlsFilesTheEventBusRequiresMembersCertificatesAndHalfASetupStopsTheStart() throws Exception {
+    Path pem = Files.createTempFile("crowdwire-member", ".pem");
+    try {
+      CrowdwireConfig.Cluster cluster = fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_TLS_CERT", pem.toString(),
+        "CLUSTER_TLS_KEY", pem.toString(), "CLUSTER_TLS_CA", pem.toString()));
+      EventBusOptions bus = ClusterSetup.eventBus(cluster, new VertxOptions()).getEventBusOptions();
+      System.out.println("event bus with CLUSTER_TLS_*: ssl=" + bus.isSsl() + ", clientAuth=" + bus.getClientAuth());
+      assertThat(bus.isSsl()).isTrue();
+      assertThat(bus.getClientAuth()).isEqualTo(ClientAuth.REQUIRED);
+      assertThat(((PemKeyCertOptions) bus.getKeyCertOptions()).getCertPaths()).containsExactly(pem.toString());
+      assertThat(((PemTrustOptions) bus.getTrustOptions()).getCertPaths()).containsExactly(pem.toString());
+      assertThat(ClusterSetup.eventBus(fromEnvironment(Map.of("CLUSTER", "true")), new VertxOptions())
+        .getEventBusOptions().isSsl()).as("off without the files").isFalse();
+
+      assertThatThrownBy(() -> fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_TLS_CERT", pem.toString())))
+        .hasMessageContaining("cluster.tlsCert, cluster.tlsKey and cluster.tlsCa must be set together");
+      assertThatThrownBy(() -> fromEnvironment(Map.of("CLUSTER", "true", "CLUSTER_TLS_CERT", pem.toString(),
+        "CLUSTER_TLS_KEY", pem + ".missing", "CLUSTER_TLS_CA", pem.toString())))
+        .hasMessageContaining("cluster.tlsKey: cannot read");
+    } finally {
+      Files.delete(pem);
+    }
+  }
+
+  @Test
   void elsewhereMembersComeFromTheStaticList() {
     CrowdwireConfig.Cluster cluster = fromEnvironment(Map.of("CLUSTER", "true",
       "CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701", "CLUSTER_MEMBER_TIMEOUT_MS", "6000"));
     Config hazelcast = ClusterSetup.hazelcastConfig(cluster);
-    JoinConfig join = hazelcast.getNetworkConfig().getJoin();
+    JoinConfig join = hazelcast.getAdvancedNetworkConfig().getJoin();
     assertThat(join.getTcpIpConfig().isEnabled()).isTrue();
     assertThat(join.getTcpIpConfig().getMembers()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
     assertThat(join.getKubernetesConfig().isEnabled()).isFalse();

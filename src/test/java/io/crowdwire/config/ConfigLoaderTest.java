@@ -83,7 +83,10 @@ class ConfigLoaderTest {
     if (key.equals("standardSecrets")) {
       return "whsec_c2VjcmV0";
     }
-    return List.of("url", "jwtSecret", "host", "defaultDatabase", "webhookRole", "adminRole", "name", "members", "serviceDns",
+    if (key.equals("url")) {
+      return "redis://x:6379";
+    }
+    return List.of("jwtSecret", "host", "defaultDatabase", "webhookRole", "adminRole", "name", "members", "serviceDns",
       "collectionsClaim", "githubSecrets", "jwtPreviousSecret", "issuer", "audience").contains(key) ? "x" : "7";
   }
 

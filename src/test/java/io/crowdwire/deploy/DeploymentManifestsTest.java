@@ -132,6 +132,8 @@ class DeploymentManifestsTest {
           assertThat(members.at("/spec/ports").findValuesAsText("targetPort")).contains("cluster");
         }
         case "CLUSTER_HOST" -> assertThat(variable.at("/valueFrom/fieldRef/fieldPath").asText()).isEqualTo("status.podIP");
+        case "CLUSTER_TLS_CERT", "CLUSTER_TLS_KEY", "CLUSTER_TLS_CA" -> assertThat(secretVolumeHolding(variable.get("value").asText()))
+          .as("%s is a file of a mounted secret", name).isNotNull();
         case "CROWDWIRE_CONFIG" -> {
           Path mounted = Path.of(variable.get("value").asText());
           JsonNode mount = container.get("volumeMounts").get(0);
@@ -142,8 +144,51 @@ class DeploymentManifestsTest {
         default -> { }
       }
     }
-    assertThat(container.get("env").findValuesAsText("name")).as("clustered, on the pod IP")
-      .contains("CLUSTER", "CLUSTER_DISCOVERY", "CLUSTER_SERVICE_DNS", "CLUSTER_HOST");
+    assertThat(container.get("env").findValuesAsText("name")).as("clustered, on the pod IP, TLS on the event bus")
+      .contains("CLUSTER", "CLUSTER_DISCOVERY", "CLUSTER_SERVICE_DNS", "CLUSTER_HOST", "CLUSTER_TLS_CERT",
+        "CLUSTER_TLS_KEY", "CLUSTER_TLS_CA");
+  }
+
+  /** The secret volume mounted where {@code file} lies, or null. */
+  private static JsonNode secretVolumeHolding(String file) throws IOException {
+    for (JsonNode mount : container().get("volumeMounts")) {
+      if (Path.of(file).getParent().toString().equals(mount.get("mountPath").asText())) {
+        for (JsonNode volume : one("Deployment", "crowdwire").at("/spec/template/spec/volumes")) {
+          if (volume.get("name").asText().equals(mount.get("name").asText()) && volume.has("secret")) {
+            return volume;
+          }
+        }
+      }
+    }
+    return null;
+  }
+
+  @Test
+  void theNetworkPolicyAdmitsOnlyCrowdwirePodsToTheClusterPortsAndAnyoneToThePublicOnes() throws IOException {
+    JsonNode podLabels = one("Deployment", "crowdwire").at("/spec/template/metadata/labels");
+    JsonNode policy = one("NetworkPolicy", "crowdwire");
+    assertThat(policy.at("/spec/podSelector/matchLabels")).isEqualTo(podLabels);
+    assertThat(policy.at("/spec/policyTypes").toString()).contains("\"Ingress\"");
+    Set<Integer> membersOnly = new HashSet<>();
+    Set<Integer> open = new HashSet<>();
+    for (JsonNode rule : policy.at("/spec/ingress")) {
+      Set<Integer> ports = new HashSet<>();
+      for (JsonNode port : rule.get("ports")) {
+        ports.add(port.get("port").isInt() ? port.get("port").asInt() : containerPort(port.get("port").asText()));
+      }
+      if (rule.has("from")) {
+        // Only pods of this Deployment, in this namespace: no namespace selector, no address block.
+        assertThat(rule.get("from")).hasSize(1);
+        assertThat(rule.at("/from/0").fieldNames()).toIterable().containsExactly("podSelector");
+        assertThat(rule.at("/from/0/podSelector/matchLabels")).isEqualTo(podLabels);
+        membersOnly.addAll(ports);
+      } else {
+        open.addAll(ports);
+      }
+    }
+    System.out.println("NetworkPolicy: members only " + membersOnly + ", open " + open);
+    assertThat(membersOnly).containsExactlyInAnyOrder(DEFAULTS.cluster().port(), DEFAULTS.cluster().eventBusPort());
+    assertThat(open).containsExactlyInAnyOrder(DEFAULTS.server().port(), DEFAULTS.server().managementPort());
   }
 
   @Test

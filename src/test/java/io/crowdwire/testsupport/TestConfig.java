@@ -49,6 +49,6 @@ public final class TestConfig {
     CrowdwireConfig base = redis(redisUrl);
     CrowdwireConfig.Cluster c = base.cluster();
     return base.withCluster(new CrowdwireConfig.Cluster(true, "test-" + memberPorts.get(0), "127.0.0.1", port, eventBusPort,
-      CrowdwireConfig.Cluster.STATIC, members, "", 4000, c.requestTimeoutMs()));
+      CrowdwireConfig.Cluster.STATIC, members, "", 4000, c.requestTimeoutMs(), c.tlsCert(), c.tlsKey(), c.tlsCa()));
   }
 }
