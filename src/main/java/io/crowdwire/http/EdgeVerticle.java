@@ -113,7 +113,8 @@ public final class EdgeVerticle extends VerticleBase {
       .setStrictThreadMode(true)
       .setTcpNoDelay(true);
     // Listening once the cluster knows where to send presence changes for this verticle.
-    return presenceChanges.completion().compose(ignored -> vertx.createHttpServer(options).requestHandler(router).listen())
+    return presenceChanges.completion().compose(ignored -> Ports.named(
+        vertx.createHttpServer(options).requestHandler(router).listen(), options.getHost(), config.server().port(), "PORT"))
       .onSuccess(listening -> {
         server = listening;
         state.port(listening.actualPort());
