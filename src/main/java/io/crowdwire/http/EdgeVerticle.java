@@ -122,7 +122,10 @@ public final class EdgeVerticle extends VerticleBase {
       .setTcpNoDelay(true)
       // Neither read nor written for this long: closed. A header timeout per connection comes on top (HeaderTimeout).
       .setIdleTimeout((int) config.server().httpIdleTimeoutMs())
-      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+      // HTTP/1.1 only (WebSockets need it, the proxies in front speak it): with h2c on, Vert.x waits for a connection's
+      // first bytes before it sets the connection up, so one that sends nothing would escape the header timeout.
+      .setHttp2ClearTextEnabled(false);
     // Listening once the cluster knows where to send presence changes for this verticle.
     return presenceChanges.completion().compose(ignored -> Ports.named(vertx.createHttpServer(options)
         .connectionHandler(connection -> HeaderTimeout.install(connection, config.server().httpHeaderTimeoutMs()))
