@@ -137,6 +137,36 @@ class SlowSenderAttackTest {
     assertThat(readyMs).as("/ready answered 200 throughout").isNotEmpty().doesNotContain(-1L);
   }
 
+  @Test
+  void aClientAddressHoldsAtMostItsCapOfRequestsWithABodyWhileOthersAreServed() throws Exception {
+    int cap = 4;
+    Crowdwire capped = fleet.start(TestConfig.embedded(Map.of("WEBHOOK_SCHEMES", "jwt,github",
+      "WEBHOOK_GITHUB_SECRETS", "s3cret", "HTTP_REQUESTS_PER_IP", Integer.toString(cap))));
+    String headers = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+      + "Content-Length: 2\r\nX-Hub-Signature-256: sha256=00ff\r\n\r\n";
+    List<Attacker> senders = new ArrayList<>();
+    for (int i = 0; i < 2 * cap; i++) {
+      senders.add(new Attacker("capped", "127.0.0.5", capped.port(), headers));
+    }
+    // The refusals come at the headers; once `cap` are refused, the others hold the address's slots.
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (senders.stream().filter(Attacker::answered).count() < cap && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    int genuineStatus = Clients.webhook(capped.port(), "capped", new JsonObject().put("id", "g1")).statusCode();
+    for (Attacker sender : senders) {
+      sender.send("{}".getBytes(StandardCharsets.US_ASCII));
+    }
+    Map<String, Integer> answers = new TreeMap<>();
+    for (Attacker sender : senders) {
+      answers.merge(sender.awaitClosed(System.currentTimeMillis() + CLOSE_DEADLINE_MS), 1, Integer::sum);
+    }
+    System.out.println(2 * cap + " senders with a body from one address, cap " + cap + ": " + answers
+      + "; a webhook from another address got " + genuineStatus);
+    assertThat(answers).containsOnly(Map.entry("429 LIMIT_EXCEEDED", cap), Map.entry("401 UNAUTHORIZED", cap));
+    assertThat(genuineStatus).isEqualTo(200);
+  }
+
   // ---------------------------------------------------------------------------------------------- helpers
 
   private static String webhookHeaders(String credentials) {
@@ -200,6 +230,16 @@ class SlowSenderAttackTest {
       } catch (IOException cut) {
         done = true;
       }
+    }
+
+    /** Whether the server has answered (or cut it off) by now. */
+    boolean answered() {
+      try {
+        collect();
+      } catch (IOException cut) {
+        done = true;
+      }
+      return done || !received.isEmpty();
     }
 
     private void collect() throws IOException {
