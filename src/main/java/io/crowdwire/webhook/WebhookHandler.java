@@ -28,8 +28,8 @@ import java.util.regex.Pattern;
 
 /**
  * {@code POST /webhook} (PROTOCOL.md §1): checks the media type and the sender's credentials ({@link WebhookAuthenticator})
- * from the headers ({@link #screen}), then the body, asks the bridge to append, and answers 200 only once the event is stored; 503 with Retry-After when it
- * cannot be. A delivery seen before is answered with its first event's id and {@code "duplicate": true}.
+ * from the headers ({@link #screen}), then the body, asks the bridge to append, and answers 200 only once the event is
+ * stored; 503 with Retry-After when it cannot be. A delivery seen before is answered with its first event's id and {@code "duplicate": true}.
  */
 public final class WebhookHandler implements Handler<RoutingContext> {
 
