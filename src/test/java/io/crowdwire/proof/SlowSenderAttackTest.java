@@ -45,9 +45,9 @@ class SlowSenderAttackTest {
   private static final int SIGNED_SENDERS = 40;
   private static final int HALF_SENT = 500;
   private static final int CHUNK = 16 * 1024;
-  private static final int ROUNDS = 16;
+  private static final int ROUNDS = 32;
   private static final long BUDGET = 4L << 20;
-  private static final long HEAP_GROWTH_BOUND = 32L << 20;
+  private static final long HEAP_GROWTH_BOUND = 64L << 20;
   private static final long CLOSE_DEADLINE_MS = 30_000;
 
   private final TestFleet fleet = new TestFleet();
