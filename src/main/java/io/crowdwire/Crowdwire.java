@@ -26,7 +26,8 @@ public final class Crowdwire {
     Future<Vertx> built = config.cluster().enabled() ? builder.buildClustered() : Future.succeededFuture(builder.build());
     return built.compose(vertx -> vertx.deployVerticle(new CrowdwireVerticle(config, state, metrics))
       .map(ignored -> new Crowdwire(vertx, state))
-      .recover(failure -> vertx.close().compose(ignored -> Future.failedFuture(failure))));
+      // Not composed: what follows vertx.close() would run on an event loop of the Vert.x it closed, and never run.
+      .onFailure(failure -> vertx.close()));
   }
 
   public int port() {

@@ -7,6 +7,7 @@ import io.crowdwire.cluster.ClusterSetup;
 import io.crowdwire.cluster.FleetVerticle;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.EdgeGuards;
 import io.crowdwire.http.EdgeVerticle;
 import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.metrics.ManagementVerticle;
@@ -61,10 +62,11 @@ public final class CrowdwireVerticle extends VerticleBase {
     Revocations revocations = new Revocations(config.auth().revocationTtlMs());
     // One per instance: its connection caps and in-memory windows count across all edge verticles.
     AccessLimits limits = new AccessLimits(vertx, config, metrics);
+    EdgeGuards guards = new EdgeGuards(config.server(), limits);
     return vertx.deployVerticle(new BridgeVerticle(config, state, metrics))
       .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, connections, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
-      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state, metrics, connections, revocations, limits),
+      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state, metrics, connections, revocations, limits, guards),
         new DeploymentOptions().setInstances(edges)))
       .onSuccess(ignored -> {
         state.markDeployed();

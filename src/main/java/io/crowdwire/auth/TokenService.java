@@ -12,9 +12,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.NoSuchKeyIdException;
 import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -33,6 +36,7 @@ import java.util.Map;
  */
 public final class TokenService {
 
+  private static final Logger LOG = LoggerFactory.getLogger(TokenService.class);
   private static final int REMEMBERED_TOKENS = 1024;
   private static final List<String> HMAC = List.of("HS256", "HS384", "HS512");
 
@@ -149,14 +153,42 @@ public final class TokenService {
    */
   private Future<JsonObject> authenticate(String token) {
     TokenCredentials credentials = new TokenCredentials(token);
-    return jwt.authenticate(credentials)
+    return attempt(credentials)
       .recover(failure -> mayBeInJwks(failure, token)
-        ? jwks.refresh().transform(fetched -> rebuiltForJwks() ? jwt.authenticate(credentials) : Future.failedFuture(failure))
+        ? jwks.refresh().transform(fetched -> rebuiltForJwks() ? attempt(credentials) : Future.failedFuture(failure))
         : Future.failedFuture(failure))
-      .recover(failure -> Future.failedFuture(new InvalidTokenException(failure instanceof NoSuchKeyIdException
-        ? "unknown key (" + failure.getMessage() + ")"
-        : "invalid token: " + failure.getMessage())))
+      .recover(failure -> Future.failedFuture(refusal(failure)))
       .map(user -> user.attributes().getJsonObject("accessToken"));
+  }
+
+  /** vertx-auth-jwt throws, rather than fails, on some claims of the wrong type (a string {@code exp}). */
+  private Future<User> attempt(TokenCredentials credentials) {
+    try {
+      return jwt.authenticate(credentials);
+    } catch (RuntimeException unreadable) {
+      return Future.failedFuture(unreadable);
+    }
+  }
+
+  /**
+   * One of a few fixed messages: the library's own text may carry a parser's or a cast's words, and of the token's
+   * content; it goes to the log only.
+   */
+  private static InvalidTokenException refusal(Throwable failure) {
+    if (failure instanceof NoSuchKeyIdException) {
+      // The kid and algorithm the token named, as the issuer's operator needs them; nothing else of the token.
+      return new InvalidTokenException("unknown key (" + failure.getMessage() + ")");
+    }
+    String detail = String.valueOf(failure.getMessage());
+    LOG.debug("Token refused: {}", detail);
+    if (detail.startsWith("Invalid JWT token: token expired")) {
+      return new InvalidTokenException("invalid token: expired or not yet valid");
+    } else if (detail.startsWith("Invalid JWT issuer")) {
+      return new InvalidTokenException("invalid token: wrong issuer");
+    } else if (detail.startsWith("Invalid JWT audience")) {
+      return new InvalidTokenException("invalid token: wrong audience");
+    }
+    return new InvalidTokenException("invalid token");
   }
 
   /**

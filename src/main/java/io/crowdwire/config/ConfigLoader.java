@@ -135,6 +135,10 @@ public final class ConfigLoader {
     table.put("MANAGEMENT_PORT", "server.managementPort");
     table.put("EVENT_LOOPS", "server.eventLoops");
     table.put("DRAIN_MS", "server.drainMs");
+    table.put("HTTP_IDLE_TIMEOUT_MS", "server.httpIdleTimeoutMs");
+    table.put("HTTP_HEADER_TIMEOUT_MS", "server.httpHeaderTimeoutMs");
+    table.put("HTTP_REQUESTS_PER_IP", "server.requestsPerIp");
+    table.put("UNAUTHENTICATED_BODY_BYTES", "server.unauthenticatedBodyBytes");
     table.put("REDIS_POOL_SIZE", "redis.poolSize");
     table.put("REDIS_MAX_WAITING", "redis.maxWaiting");
     table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");

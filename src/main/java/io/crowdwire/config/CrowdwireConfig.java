@@ -33,7 +33,40 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /** The secret used when no JWT_SECRET is configured: public on purpose, so nobody mistakes it for security. */
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
 
-  public record Server(String host, int port, int managementPort, int eventLoops, long drainMs) {
+  /**
+   * The ports, and what guards the public one against clients that hold it without sending (see http.EdgeGuards).
+   *
+   * @param httpIdleTimeoutMs          an HTTP connection that neither reads nor writes this long is closed
+   *                                   (WebSockets leave it at the upgrade: they have keep-alives of their own)
+   * @param httpHeaderTimeoutMs        a connection must send a request's headers within this of its opening or of
+   *                                   its last answer, else it is closed
+   * @param requestsPerIp              requests with a body in flight at once per client address, from their headers
+   *                                   to their answer; more get 429
+   * @param unauthenticatedBodyBytes   bytes of request bodies read before their sender is known (signed webhooks,
+   *                                   SockJS posts), over all connections of the instance; beyond, such requests get 503
+   */
+  public record Server(String host, int port, int managementPort, int eventLoops, long drainMs, long httpIdleTimeoutMs,
+                       long httpHeaderTimeoutMs, int requestsPerIp, long unauthenticatedBodyBytes) {
+
+    public Server {
+      if (httpIdleTimeoutMs <= 0 || httpHeaderTimeoutMs <= 0 || requestsPerIp <= 0 || unauthenticatedBodyBytes <= 0) {
+        throw new IllegalArgumentException("server.httpIdleTimeoutMs, server.httpHeaderTimeoutMs, server.requestsPerIp "
+          + "and server.unauthenticatedBodyBytes must be positive: each protects the public port");
+      }
+    }
+
+    /** The ports alone, with the shipped guards of the public port. */
+    public Server(String host, int port, int managementPort, int eventLoops, long drainMs) {
+      this(host, port, managementPort, eventLoops, drainMs, 60_000, 10_000, 64, 16L << 20);
+    }
+  }
+
+  /** The HTTP idle timeout must let SockJS heartbeats through, or it would close every quiet SockJS stream. */
+  public CrowdwireConfig {
+    if (server.httpIdleTimeoutMs() <= socket.sockJsHeartbeatMs()) {
+      throw new IllegalArgumentException("server.httpIdleTimeoutMs (" + server.httpIdleTimeoutMs()
+        + ") must be longer than socket.sockJsHeartbeatMs (" + socket.sockJsHeartbeatMs() + ")");
+    }
   }
 
   /**

@@ -8,8 +8,9 @@ import io.vertx.ext.web.Router;
 
 /**
  * {@code GET /health}: liveness, with the seed's fields (status, clients, collections, redis) and the region's
- * members and totals; it answers 200 while the process serves HTTP, because restarting an instance does not bring
- * Redis back, and a member that does not answer is listed, not waited for beyond the cluster request timeout.
+ * members and totals (asked at most once a second, see {@link RegionStats}); it answers 200 while the process
+ * serves HTTP, because restarting an instance does not bring Redis back, and a member that does not answer is
+ * listed, not waited for beyond the cluster request timeout.
  * {@code GET /ready}: readiness, 503 while the event store is unreachable, before deployment or when draining.
  */
 public final class HealthRoutes {
@@ -18,7 +19,7 @@ public final class HealthRoutes {
   }
 
   public static void mount(Router router, InstanceState state, boolean embedded, Fleet fleet) {
-    router.get("/health").handler(ctx -> fleet.ask(Fleet.STATS, new JsonObject()).onSuccess(region -> ctx.response()
+    router.get("/health").handler(ctx -> state.regionStats().get(fleet).onSuccess(region -> ctx.response()
       .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
       .end(new JsonObject()
         .put("status", state.backendAvailable() ? "ok" : "degraded")

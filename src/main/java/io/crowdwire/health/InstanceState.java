@@ -23,6 +23,7 @@ public final class InstanceState {
   private final AtomicInteger managementPort = new AtomicInteger();
   private final AtomicInteger edgesServing = new AtomicInteger();
   private final Promise<Void> edgesStopped = Promise.promise();
+  private final RegionStats regionStats = new RegionStats(System::currentTimeMillis);
   private volatile BooleanSupplier backendAvailable = () -> false;
   private volatile IntSupplier watchedChannels = () -> 0;
 
@@ -58,6 +59,11 @@ public final class InstanceState {
   /** Channels with at least one local subscriber. */
   public int channels() {
     return watchedChannels.getAsInt();
+  }
+
+  /** The region's figures for /health, shared by every verticle that serves it. */
+  public RegionStats regionStats() {
+    return regionStats;
   }
 
   public boolean backendAvailable() {

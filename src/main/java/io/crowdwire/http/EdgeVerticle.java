@@ -48,17 +48,19 @@ public final class EdgeVerticle extends VerticleBase {
   private final LocalConnections connections;
   private final Revocations revocations;
   private final AccessLimits limits;
+  private final EdgeGuards guards;
   private RealtimeEndpoint realtime;
   private HttpServer server;
 
   public EdgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics, LocalConnections connections,
-                      Revocations revocations, AccessLimits limits) {
+                      Revocations revocations, AccessLimits limits, EdgeGuards guards) {
     this.config = config;
     this.state = state;
     this.metrics = metrics;
     this.connections = connections;
     this.revocations = revocations;
     this.limits = limits;
+    this.guards = guards;
   }
 
   @Override
@@ -78,21 +80,27 @@ public final class EdgeVerticle extends VerticleBase {
     vertx.eventBus().localConsumer(Addresses.PRESENCE_RESYNC, message -> realtime.resendPresence());
 
     Router router = Router.router(vertx);
-    WebhookHandler webhooks = new WebhookHandler(config, tokens, log, limits);
-    router.post("/webhook")
-      .handler(BodyHandler.create(false).setBodyLimit(config.limits().webhookBodyBytes()))
-      .handler(webhooks)
-      .failureHandler(webhooks::bodyUnreadable);
+    router.route().handler(guards::admit);
+    WebhookHandler webhooks = new WebhookHandler(config, tokens, log, limits, guards);
+    // Two routes: vertx-web allows no handler before a body handler on one route.
+    router.post("/webhook").handler(webhooks::screen);
+    router.post("/webhook").handler(BodyHandler.create(false).setBodyLimit(config.limits().webhookBodyBytes()))
+      .handler(webhooks);
     router.route("/webhook").handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
       HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");
     });
+    // SockJS posts (a session's messages, its AUTH among them) are read before anything says who sent them.
+    router.post(RealtimeEndpoint.SOCKJS_PATH + "/*").handler(guards.unauthenticatedBody(RealtimeEndpoint.sockJsBodyBytes(config)));
     realtime.mount(router);
     new FleetRoutes(vertx, config, tokens, fleet, authorization).mount(router);
     HealthRoutes.mount(router, state, config.redis().embedded(), fleet);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
-    router.errorHandler(413, ctx -> HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE,
-      "body larger than " + config.limits().webhookBodyBytes() + " bytes"));
+    router.errorHandler(413, ctx -> {
+      // The rest of the body is not read.
+      HttpErrors.closeAfterAnswer(ctx);
+      HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE, "body larger than " + config.limits().webhookBodyBytes() + " bytes");
+    });
     router.errorHandler(405, ctx -> HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "method not allowed"));
     router.errorHandler(500, ctx -> {
       LOG.error("Unhandled failure on {}", ctx.request().path(), ctx.failure());
@@ -114,9 +122,17 @@ public final class EdgeVerticle extends VerticleBase {
       // arrive on the edge verticle's context), so Vert.x can write straight to the channel instead of giving
       // each HTTP connection a concurrent outbound queue (a 4 KB array chunk per connection).
       .setStrictThreadMode(true)
-      .setTcpNoDelay(true);
+      .setTcpNoDelay(true)
+      // Neither read nor written for this long: closed. A header timeout per connection comes on top (HeaderTimeout).
+      .setIdleTimeout((int) config.server().httpIdleTimeoutMs())
+      .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
+      // HTTP/1.1 only (WebSockets need it, the proxies in front speak it): with h2c on, Vert.x waits for a connection's
+      // first bytes before it sets the connection up, so one that sends nothing would escape the header timeout.
+      .setHttp2ClearTextEnabled(false);
     // Listening once the cluster knows where to send presence changes for this verticle.
-    return presenceChanges.completion().compose(ignored -> vertx.createHttpServer(options).requestHandler(router).listen())
+    return presenceChanges.completion().compose(ignored -> Ports.named(vertx.createHttpServer(options)
+        .connectionHandler(connection -> HeaderTimeout.install(connection, config.server().httpHeaderTimeoutMs()))
+        .requestHandler(router).listen(), options.getHost(), config.server().port(), "PORT"))
       .onSuccess(listening -> {
         server = listening;
         state.port(listening.actualPort());

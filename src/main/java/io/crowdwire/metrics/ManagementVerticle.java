@@ -4,6 +4,7 @@ import io.crowdwire.cluster.Fleet;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.HealthRoutes;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.Ports;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.ext.web.Router;
@@ -30,8 +31,9 @@ public final class ManagementVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(metrics.registry()));
     HealthRoutes.mount(router, state, config.redis().embedded(), new Fleet(vertx, config.cluster().requestTimeoutMs()));
-    return vertx.createHttpServer().requestHandler(router)
-      .listen(config.server().managementPort(), config.server().host())
+    CrowdwireConfig.Server settings = config.server();
+    return Ports.named(vertx.createHttpServer().requestHandler(router).listen(settings.managementPort(), settings.host()),
+        settings.host(), settings.managementPort(), "MANAGEMENT_PORT")
       .onSuccess(server -> state.managementPort(server.actualPort()));
   }
 

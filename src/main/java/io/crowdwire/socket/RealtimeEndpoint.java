@@ -89,13 +89,17 @@ public final class RealtimeEndpoint {
         ctx.next();
       }
     });
-    // XHR transports POST their messages; a JSON-escaped batch may be twice the size of what it carries.
-    router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(2L * config.limits().frameBytes() + 1024));
+    router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(sockJsBodyBytes(config)));
     router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
     keepAliveTimer = vertx.setPeriodic(webSockets.tickMs(), id -> {
       webSockets.tick();
       sockJsSessions.tick();
     });
+  }
+
+  /** XHR transports POST their messages; a JSON-escaped batch may be twice the size of what it carries. */
+  public static long sockJsBodyBytes(CrowdwireConfig config) {
+    return 2L * config.limits().frameBytes() + 1024;
   }
 
   /**

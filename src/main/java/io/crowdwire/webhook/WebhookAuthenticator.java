@@ -3,6 +3,7 @@ package io.crowdwire.webhook;
 import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -14,8 +15,9 @@ import java.util.stream.Collectors;
 
 /**
  * Decides whether a webhook comes from a sender that holds a secret, by the schemes of {@code webhooks.schemes}: a
- * request passes when one enabled scheme whose header it carries verifies. Signatures are checked on the raw body,
- * before it is parsed. With {@code auth.webhookAuth} off everything passes.
+ * request passes when one enabled scheme whose header it carries verifies. A JWT is checked from the headers alone,
+ * before any of the body is read ({@link #screen}); signatures on the raw body, before it is parsed ({@link #verify}).
+ * With {@code auth.webhookAuth} off everything passes.
  */
 public final class WebhookAuthenticator {
 
@@ -45,12 +47,24 @@ public final class WebhookAuthenticator {
   }
 
   /**
-   * The sender of {@code request} with this raw body; fails with a {@link WebhookRejection} (401, or 403 for a
-   * token without the webhook role) naming what failed, every scheme's reason when several were tried.
+   * What the headers settle, before any of the body is read: the sender, when authentication is off or its JWT
+   * verified; else the signature schemes the body must verify, with why the JWT (if offered) did not.
    */
-  public Future<Sender> authenticate(HttpServerRequest request, byte[] body) {
+  public record Screened(Sender sender, List<WebhookScheme> signatures, List<String> reasons, ErrorCode code) {
+
+    /** Whether the body is read before its sender is known. */
+    public boolean unverified() {
+      return sender == null;
+    }
+  }
+
+  /**
+   * Screens {@code request} by its headers; fails with a {@link WebhookRejection} (401, or 403 for a token without
+   * the webhook role) when no enabled scheme is offered, or only a JWT is and it does not verify.
+   */
+  public Future<Screened> screen(HttpServerRequest request) {
     if (!required) {
-      return Future.succeededFuture(Sender.UNVERIFIED);
+      return Future.succeededFuture(new Screened(Sender.UNVERIFIED, List.of(), List.of(), null));
     }
     List<WebhookScheme> offered = Arrays.stream(WebhookScheme.values())
       .filter(scheme -> request.getHeader(scheme.header()) != null).toList();
@@ -60,30 +74,40 @@ public final class WebhookAuthenticator {
         : offered.stream().map(WebhookScheme::header).collect(Collectors.joining(", ")) + " not enabled here (webhooks.schemes: "
         + WebhookScheme.names(enabled) + "): " + send()));
     }
-    // Signatures first: an HMAC each, and no token to verify.
-    List<String> reasons = new ArrayList<>();
-    for (WebhookScheme scheme : usable) {
-      if (scheme != WebhookScheme.JWT) {
-        try {
-          verifySignature(scheme, request, body);
-          return Future.succeededFuture(new Sender(scheme.configName(), null, scheme.configName()));
-        } catch (WebhookRejection rejection) {
-          reasons.add(rejection.getMessage());
-        }
-      }
-    }
+    List<WebhookScheme> signatures = usable.stream().filter(scheme -> scheme != WebhookScheme.JWT).toList();
     if (!usable.contains(WebhookScheme.JWT)) {
-      return Future.failedFuture(WebhookRejection.unauthorized(String.join("; ", reasons)));
+      return Future.succeededFuture(new Screened(null, signatures, List.of(), ErrorCode.UNAUTHORIZED));
     }
     return tokens.authorizeToken(request, role)
-      .map(verified -> new Sender(WebhookScheme.JWT.configName(), verified.tokenId(), verified.principal().subject()))
+      .map(verified -> new Screened(new Sender(WebhookScheme.JWT.configName(), verified.tokenId(),
+        verified.principal().subject()), List.of(), List.of(), null))
       .recover(failure -> {
         if (!(failure instanceof AccessDenied denied)) {
           return Future.failedFuture(failure);
         }
-        reasons.add(0, denied.getMessage());
-        return Future.failedFuture(new WebhookRejection(denied.code(), String.join("; ", reasons), null));
+        return signatures.isEmpty() ? Future.failedFuture(new WebhookRejection(denied.code(), denied.getMessage(), null))
+          : Future.succeededFuture(new Screened(null, signatures, List.of(denied.getMessage()), denied.code()));
       });
+  }
+
+  /**
+   * The sender of a screened request with this raw body: the one its headers settled, or the first signature that
+   * verifies; else a {@link WebhookRejection} naming every scheme's reason.
+   */
+  public Sender verify(Screened screened, HttpServerRequest request, byte[] body) {
+    if (!screened.unverified()) {
+      return screened.sender();
+    }
+    List<String> reasons = new ArrayList<>(screened.reasons());
+    for (WebhookScheme scheme : screened.signatures()) {
+      try {
+        verifySignature(scheme, request, body);
+        return new Sender(scheme.configName(), null, scheme.configName());
+      } catch (WebhookRejection rejection) {
+        reasons.add(rejection.getMessage());
+      }
+    }
+    throw new WebhookRejection(screened.code(), String.join("; ", reasons), null);
   }
 
   private void verifySignature(WebhookScheme scheme, HttpServerRequest request, byte[] body) {

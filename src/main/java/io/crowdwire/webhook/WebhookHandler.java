@@ -4,10 +4,12 @@ import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.http.EdgeGuards;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.protocol.ErrorCode;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
@@ -25,9 +27,9 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /webhook} (PROTOCOL.md §1): checks the media type, the sender's credentials ({@link WebhookAuthenticator})
- * and the body, asks the bridge to append, and answers 200 only once the event is stored; 503 with Retry-After when it
- * cannot be. A delivery seen before is answered with its first event's id and {@code "duplicate": true}.
+ * {@code POST /webhook} (PROTOCOL.md §1): checks the media type and the sender's credentials ({@link WebhookAuthenticator})
+ * from the headers ({@link #screen}), then the body, asks the bridge to append, and answers 200 only once the event is
+ * stored; 503 with Retry-After when it cannot be. A delivery seen before is answered with its first event's id and {@code "duplicate": true}.
  */
 public final class WebhookHandler implements Handler<RoutingContext> {
 
@@ -40,40 +42,61 @@ public final class WebhookHandler implements Handler<RoutingContext> {
   /** A caller's request id is echoed only when it is short and plain, so it cannot forge log lines. */
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
+  /** Where the screen leaves its findings for {@link #handle}, in the routing context. */
+  private static final String SCREENED = "crowdwire.webhook.screened";
+  private static final String REQUEST_ID_KEY = "crowdwire.webhook.requestId";
+
   private final CrowdwireConfig config;
   private final WebhookAuthenticator authenticator;
   private final LogClient log;
   private final AccessLimits limits;
+  private final EdgeGuards guards;
 
-  public WebhookHandler(CrowdwireConfig config, TokenService tokens, LogClient log, AccessLimits limits) {
+  public WebhookHandler(CrowdwireConfig config, TokenService tokens, LogClient log, AccessLimits limits, EdgeGuards guards) {
     this.config = config;
     this.authenticator = new WebhookAuthenticator(config, tokens);
     this.log = log;
     this.limits = limits;
+    this.guards = guards;
   }
 
-  @Override
-  public void handle(RoutingContext ctx) {
+  /**
+   * The route's first handler: all that the headers settle, before a byte of the body is read (the request is paused
+   * meanwhile). A JWT sender is verified here; a body whose signature is still to be checked is read only within the
+   * instance's budget for bodies of unknown senders. A refusal closes the connection, as the body is left unread.
+   */
+  public void screen(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
+    request.pause();
     String requestId = requestId(request);
+    ctx.put(REQUEST_ID_KEY, requestId);
     ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
     // Counted before the credentials are checked, so a flood of forged webhooks is limited too.
     limits.webhook(limits.clientAddress(request.remoteAddress(), request.headers()))
-      .onSuccess(ignored -> accept(ctx, requestId))
-      .onFailure(refusal -> HttpErrors.refuse(ctx.response(), refusal));
+      .compose(ignored -> isJson(request.getHeader(HttpHeaders.CONTENT_TYPE)) ? authenticator.screen(request)
+        : Future.failedFuture(new WebhookRejection(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json", null)))
+      .onSuccess(screened -> {
+        if (!screened.unverified() || guards.reserveUnauthenticated(ctx, config.limits().webhookBodyBytes())) {
+          ctx.put(SCREENED, screened);
+          ctx.next();
+        }
+      })
+      .onFailure(failure -> {
+        HttpErrors.closeAfterAnswer(ctx);
+        reject(ctx, requestId, failure);
+      });
   }
 
-  private void accept(RoutingContext ctx, String requestId) {
+  /** After the body handler: the signature (if the screen left one to check), the body, the append. */
+  @Override
+  public void handle(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    if (!isJson(request.getHeader(HttpHeaders.CONTENT_TYPE))) {
-      HttpErrors.send(ctx.response(), ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-        "Content-Type must be application/json");
-      return;
-    }
+    String requestId = ctx.get(REQUEST_ID_KEY);
     Buffer body = ctx.body().buffer();
     // Signatures cover the bytes as sent, so they are checked on these, before any parsing.
     byte[] raw = body == null ? new byte[0] : body.getBytes();
-    authenticator.authenticate(request, raw)
+    Future.succeededFuture(ctx.<WebhookAuthenticator.Screened>get(SCREENED))
+      .map(screened -> authenticator.verify(screened, request, raw))
       .compose(sender -> limits.webhookAs(sender.subject()).map(sender))
       .compose(sender -> {
         WebhookEvent event = WebhookEvent.parse(raw, config.events().defaultDatabase());
@@ -89,18 +112,6 @@ public final class WebhookHandler implements Handler<RoutingContext> {
         ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(answer.encode());
       })
       .onFailure(failure -> reject(ctx, requestId, failure));
-  }
-
-  /**
-   * The webhook route's failure handler: the body handler decodes a form's body as a form, and fails the request with
-   * a bare 400 when that body is not a well-formed form; it is answered as every other media type is (415).
-   */
-  public void bodyUnreadable(RoutingContext ctx) {
-    if (ctx.statusCode() == 400 && !isJson(ctx.request().getHeader(HttpHeaders.CONTENT_TYPE))) {
-      handle(ctx);
-    } else {
-      ctx.next();
-    }
   }
 
   private static String requestId(HttpServerRequest request) {

@@ -375,6 +375,30 @@ class JwtVerificationTest {
   // ------------------------------------------------------------------------------------------ a running instance
 
   @Test
+  void aSignedTokenWithClaimsOfTheWrongTypeOrGarbageIsRefused401WithAGenericMessage() {
+    TokenService tokens = service(Map.of());
+    Map<String, String> cases = new java.util.LinkedHashMap<>();
+    cases.put("exp a string", hs256(TestConfig.SECRET, claims().put("exp", "tomorrow")));
+    cases.put("iat a string", hs256(TestConfig.SECRET, claims().put("iat", "yesterday")));
+    cases.put("nbf a string", hs256(TestConfig.SECRET, claims().put("nbf", "now")));
+    cases.put("garbage", "eyJub3Q.json{{.x");
+    cases.put("a header that is not JSON", part(new JsonObject()).substring(1) + "." + part(claims()) + ".c2ln");
+    JsonObject webhook = Clients.event("jwt_types", "create", new JsonObject().put("id", "r1"));
+    cases.forEach((name, token) -> {
+      String message = refused(tokens, token);
+      var response = Clients.webhook(instance.port(), webhook, Map.of("Authorization", "Bearer " + token));
+      JsonObject error = response.bodyAsJsonObject().getJsonObject("error");
+      System.out.println(name + ": verify says '" + message + "', the webhook " + response.statusCode() + " '"
+        + error.getString("message") + "'");
+      assertThat(message).as(name).isEqualTo("invalid token");
+      assertThat(response.statusCode()).as(name).isEqualTo(401);
+      assertThat(error.getString("message")).as(name).isEqualTo("invalid token");
+      assertThat(WsClient.rejection(instance.port(), "/api/realtime?db=postgres&auth="
+        + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8))).as(name).isEqualTo(401);
+    });
+  }
+
+  @Test
   void aWebSocketUpgradeWithABadTokenIs401AndWithAnRs256OneIsAccepted() {
     String expired = rs256(rsa, null, claims().put("exp", now() - 3600));
     assertThat(WsClient.rejection(instance.port(), "/api/realtime?db=postgres&auth=" + expired)).isEqualTo(401);

@@ -50,6 +50,27 @@ class ConfigLoaderTest {
       assertThat(ConfigLoader.load(null, Map.of(variable, sample(path)))).as(variable).isNotNull());
   }
 
+  @Test
+  void theGuardsOfThePublicPortAreOnByDefaultAndCannotBeTurnedOff() {
+    CrowdwireConfig.Server defaults = ConfigLoader.defaults().server();
+    System.out.println("public port guards by default: " + defaults);
+    assertThat(defaults.httpIdleTimeoutMs()).isEqualTo(60_000);
+    assertThat(defaults.httpHeaderTimeoutMs()).isEqualTo(10_000);
+    assertThat(defaults.requestsPerIp()).isEqualTo(64);
+    assertThat(defaults.unauthenticatedBodyBytes()).isEqualTo(16L << 20);
+    CrowdwireConfig.Server set = ConfigLoader.load(null, Map.of("HTTP_IDLE_TIMEOUT_MS", "30000",
+      "HTTP_HEADER_TIMEOUT_MS", "2000", "HTTP_REQUESTS_PER_IP", "8", "UNAUTHENTICATED_BODY_BYTES", "1048576")).server();
+    assertThat(List.of(set.httpIdleTimeoutMs(), set.httpHeaderTimeoutMs(), (long) set.requestsPerIp(),
+      set.unauthenticatedBodyBytes())).containsExactly(30_000L, 2_000L, 8L, 1_048_576L);
+    for (String variable : List.of("HTTP_IDLE_TIMEOUT_MS", "HTTP_HEADER_TIMEOUT_MS", "HTTP_REQUESTS_PER_IP",
+      "UNAUTHENTICATED_BODY_BYTES")) {
+      assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(variable, "0"))).as(variable)
+        .hasMessageContaining("must be positive");
+    }
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("HTTP_IDLE_TIMEOUT_MS", "25000")))
+      .hasMessageContaining("server.httpIdleTimeoutMs").hasMessageContaining("socket.sockJsHeartbeatMs");
+  }
+
   /** A value of the right type for the key at {@code path}. */
   private static String sample(String path) {
     String key = path.substring(path.lastIndexOf('.') + 1);
@@ -61,6 +82,9 @@ class ConfigLoaderTest {
     }
     if (key.equals("idleTtlMs")) {
       return "86400000"; // at least groups.ackTimeoutMs
+    }
+    if (key.equals("httpIdleTimeoutMs")) {
+      return "60001";
     }
     if (key.equals("mode")) {
       return "cluster";

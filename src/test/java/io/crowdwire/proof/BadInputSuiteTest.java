@@ -22,7 +22,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +86,7 @@ class BadInputSuiteTest {
     controlStillServed();
     connectionsBefore = instance.state().connections();
     subscriptionsBefore = instance.state().subscriptions();
-    heapBefore = heapAfterGc();
+    heapBefore = Heap.usedAfterGc();
   }
 
   @AfterAll
@@ -266,7 +265,7 @@ class BadInputSuiteTest {
     awaitBack(() -> instance.state().connections(), connectionsBefore, "connections");
     awaitBack(() -> instance.state().subscriptions(), subscriptionsBefore, "subscriptions");
     controlStillServed();
-    long heapAfter = heapAfterGc();
+    long heapAfter = Heap.usedAfterGc();
 
     int total = casesByCategory.values().stream().mapToInt(Integer::intValue).sum();
     System.out.printf("Bad-input suite (seed %d): %d cases%n  by category: %s%n  answers: %s%n  control rounds: %d%n"
@@ -300,19 +299,6 @@ class BadInputSuiteTest {
       }
       Thread.sleep(20);
     }
-  }
-
-  /** Heap in use once the collector has run a few times (the instance lives in this JVM, beside the test). */
-  private static long heapAfterGc() {
-    for (int i = 0; i < 3; i++) {
-      System.gc();
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
   }
 
   private static void count(Map<String, Integer> counts, String key) {

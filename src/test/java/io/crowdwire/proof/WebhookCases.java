@@ -15,7 +15,7 @@ import static io.crowdwire.proof.JsonText.MISSING;
 
 /**
  * Bad (and some good) webhooks from a seeded {@link Random}, each with the answer protocol.md documents for it: the
- * checks run in the documented order (body size, method, media type, credentials, role, JSON, fields in order,
+ * checks run in the documented order (method, media type, credentials, role, body size, JSON, fields in order,
  * delivery id), so a case's expected answer is that of the first check it fails, or 200.
  */
 final class WebhookCases {

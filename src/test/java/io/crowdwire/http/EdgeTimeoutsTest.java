@@ -1,0 +1,165 @@
+package io.crowdwire.http;
+
+import io.crowdwire.Crowdwire;
+import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
+import io.crowdwire.testsupport.Tokens;
+import io.crowdwire.testsupport.WsClient;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The HTTP idle and header timeouts of the public port close connections that hold it without a request, and none
+ * that are healthy: an idle WebSocket, SockJS over its WebSocket, xhr_streaming and xhr polling sessions all outlive
+ * several timeouts (with timeouts shortened so that the test waits a few seconds only).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EdgeTimeoutsTest {
+
+  private static final long IDLE_MS = 1_500;
+  private static final Duration QUIET = Duration.ofMillis(4 * IDLE_MS);
+
+  private final TestFleet fleet = new TestFleet();
+  /** A connection per poll: a poll answered by a heartbeat may leave its connection closing as the next is sent. */
+  private final WebClient polls = WebClient.create(Clients.VERTX, new WebClientOptions().setKeepAlive(false));
+  private Crowdwire instance;
+
+  @BeforeAll
+  void start() {
+    // One event loop: a SockJS poll that lands on another loop than its session's fails on its own (strict thread
+    // mode, see the report of issue 11), which is not what this test is about.
+    instance = fleet.start(TestConfig.embedded(Map.of("HTTP_HEADER_TIMEOUT_MS", "500", "SOCKJS_HEARTBEAT_MS", "1000",
+      "HTTP_IDLE_TIMEOUT_MS", Long.toString(IDLE_MS), "EVENT_LOOPS", "1")));
+  }
+
+  @AfterAll
+  void stop() {
+    polls.close();
+    fleet.close();
+  }
+
+  @Test
+  void idleWebSocketsAndSockJsSessionsOutliveTheHttpTimeouts() throws Exception {
+    String token = Tokens.user("quiet");
+    WsClient bare = fleet.client(instance, "postgres", "quiet");
+    bare.subscribed("quiet", null);
+
+    List<String> sockJsFrames = new CopyOnWriteArrayList<>();
+    AtomicBoolean sockJsClosed = new AtomicBoolean();
+    WebSocket sockJs = Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
+      .setPort(instance.port()).setURI("/api/realtime/sockjs/000/quietws/websocket?auth=" + token)));
+    sockJs.textMessageHandler(sockJsFrames::add).closeHandler(ignored -> sockJsClosed.set(true));
+
+    Streaming streaming = new Streaming(instance.port(), "/api/realtime/sockjs/000/quietstream/xhr_streaming?auth=" + token);
+
+    String polling = "/api/realtime/sockjs/000/quietpoll/xhr?auth=" + token;
+    assertThat(poll(polling)).startsWith("o");
+
+    long started = System.currentTimeMillis();
+    AtomicInteger polls = new AtomicInteger();
+    while (System.currentTimeMillis() - started < QUIET.toMillis()) {
+      assertThat(poll(polling)).as("a poll held until the heartbeat").startsWith("h");
+      polls.incrementAndGet();
+    }
+
+    bare.send(new JsonObject().put("type", "PING"));
+    assertThat(bare.next(m -> "PONG".equals(m.getString("type")), Duration.ofSeconds(5))).isNotNull();
+    sockJs.writeTextMessage("[\"{\\\"type\\\":\\\"PING\\\"}\"]");
+    long deadline = System.currentTimeMillis() + 5_000;
+    while (sockJsFrames.stream().noneMatch(frame -> frame.contains("PONG")) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(20);
+    }
+    System.out.println("after " + QUIET.toMillis() + " ms quiet (HTTP idle timeout " + IDLE_MS
+      + " ms, header timeout 500 ms): WebSocket open " + !bare.isClosed() + ", SockJS WebSocket open " + !sockJsClosed.get()
+      + " with " + sockJsFrames.size() + " frames, xhr_streaming open " + streaming.open() + " with "
+      + streaming.heartbeats() + " heartbeats, " + polls.get() + " polls answered");
+    assertThat(bare.isClosed()).isFalse();
+    assertThat(sockJsClosed).isFalse();
+    assertThat(sockJsFrames).anyMatch(frame -> frame.contains("PONG"));
+    assertThat(streaming.open()).isTrue();
+    assertThat(streaming.heartbeats()).isGreaterThanOrEqualTo(2);
+    streaming.close();
+    sockJs.close();
+  }
+
+  @Test
+  void aConnectionWithoutARequestIsClosedByTheHeaderTimeout() throws IOException {
+    long started = System.currentTimeMillis();
+    try (Socket idle = new Socket("127.0.0.1", instance.port())) {
+      idle.setSoTimeout(10_000);
+      assertThat(idle.getInputStream().read()).as("closed, nothing answered").isEqualTo(-1);
+    }
+    System.out.println("a connection that sent nothing was closed after " + (System.currentTimeMillis() - started) + " ms");
+  }
+
+  private String poll(String uri) {
+    HttpResponse<Buffer> response = Clients.await(polls.post(instance.port(), "127.0.0.1", uri).send());
+    assertThat(response.statusCode()).isEqualTo(200);
+    return response.bodyAsString();
+  }
+
+  /** An xhr_streaming receiver on a raw socket, counting heartbeats. */
+  private static final class Streaming {
+
+    private final Socket socket;
+    private final AtomicInteger heartbeats = new AtomicInteger();
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    Streaming(int port, String uri) throws IOException {
+      socket = new Socket("127.0.0.1", port);
+      socket.getOutputStream().write(("POST " + uri + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+      InputStream in = socket.getInputStream();
+      Thread reader = new Thread(() -> {
+        byte[] buffer = new byte[8192];
+        try {
+          for (int read; (read = in.read(buffer)) >= 0; ) {
+            // Each heartbeat is a chunk of its own holding "h\n" (the 2 KB prelude is a chunk of 'h's and one '\n').
+            String text = new String(buffer, 0, read, StandardCharsets.ISO_8859_1);
+            heartbeats.addAndGet(text.split("\r\nh\n\r\n", -1).length - 1);
+          }
+        } catch (IOException closed) {
+          // ended below
+        }
+        ended.set(true);
+      });
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    boolean open() {
+      return !ended.get();
+    }
+
+    int heartbeats() {
+      return heartbeats.get();
+    }
+
+    void close() throws IOException {
+      socket.close();
+    }
+  }
+}
