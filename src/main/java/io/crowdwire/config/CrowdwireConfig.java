@@ -142,7 +142,12 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
                        int upgradesPerSubject, long upgradeWindowMs, int messagesPerSecondPerConnection,
                        int connectionsPerIp, int connectionsPerSubject, int webhooksPerSecondPerSubject,
                        int messagesPerSecondPerSubject, int messagesPerSecondPerIp, String trustedProxies,
-                       String allowedOrigins) {
+                       String allowedOrigins, int replayPageBytes, int sockJsAuthWaitingPerIp, int sockJsAuthWaiting) {
+
+    /** What the shipped configuration says; the convenience constructors use it too. */
+    public static final int DEFAULT_REPLAY_PAGE_BYTES = 262_144;
+    public static final int DEFAULT_SOCKJS_AUTH_WAITING_PER_IP = 64;
+    public static final int DEFAULT_SOCKJS_AUTH_WAITING = 2048;
 
     public Limits {
       if (Math.min(Math.min(webhooksPerSecondPerIp, Math.min(upgradesPerIp, upgradesPerSubject)),
@@ -153,12 +158,34 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (upgradeWindowMs <= 0) {
         throw new IllegalArgumentException("limits.upgradeWindowMs must be positive, not " + upgradeWindowMs);
       }
+      // Protective limits: there is no "off".
+      if (Math.min(replayPageBytes, Math.min(sockJsAuthWaitingPerIp, sockJsAuthWaiting)) <= 0) {
+        throw new IllegalArgumentException(
+          "limits.replayPageBytes, limits.sockJsAuthWaitingPerIp and limits.sockJsAuthWaiting must be positive");
+      }
+      // A replay sends its next page once the queue is down to half: a page must fit in the other half, or a client
+      // that reads could still be closed as a slow consumer.
+      replayPageBytes = Math.min(replayPageBytes, Math.max(1, writeQueueBytes / 2));
       trustedProxies = trustedProxies == null ? "" : trustedProxies;
       allowedOrigins = allowedOrigins == null ? "" : allowedOrigins;
       ClientAddress.parse(trustedProxies);
     }
 
-    /** The sizes alone, every rate limit and cap off and any origin allowed. */
+    /** Every limit but those of the bounded output, which keep their defaults. */
+    public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
+                  int replayBufferEvents, int writeQueueBytes, int webhooksPerSecondPerIp, int upgradesPerIp,
+                  int upgradesPerSubject, long upgradeWindowMs, int messagesPerSecondPerConnection,
+                  int connectionsPerIp, int connectionsPerSubject, int webhooksPerSecondPerSubject,
+                  int messagesPerSecondPerSubject, int messagesPerSecondPerIp, String trustedProxies,
+                  String allowedOrigins) {
+      this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,
+        webhooksPerSecondPerIp, upgradesPerIp, upgradesPerSubject, upgradeWindowMs, messagesPerSecondPerConnection,
+        connectionsPerIp, connectionsPerSubject, webhooksPerSecondPerSubject, messagesPerSecondPerSubject,
+        messagesPerSecondPerIp, trustedProxies, allowedOrigins, DEFAULT_REPLAY_PAGE_BYTES,
+        DEFAULT_SOCKJS_AUTH_WAITING_PER_IP, DEFAULT_SOCKJS_AUTH_WAITING);
+    }
+
+    /** The sizes alone, every rate limit and cap off (but the bounded output's) and any origin allowed. */
     public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
                   int replayBufferEvents, int writeQueueBytes) {
       this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,

@@ -3,20 +3,40 @@ package io.crowdwire.socket;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
+/**
+ * A SockJS session. Vert.x holds what the session is sent until a transport takes it (a poll, a stream, its
+ * WebSocket), and the transport's connection holds it again; a write's future completes once it has left both.
+ * So the characters written and not yet completed are this connection's write queue, whatever the transport and
+ * whether or not the client ever polls. Vert.x's own queue size counts only the first part, and nothing stops a
+ * write past it.
+ */
 final class SockJsLink implements ClientLink {
 
   private final SockJSSocket socket;
+  private final int writeQueueBytes;
+  private long queued;
+  private Handler<Void> drainHandler;
   private boolean closed;
 
   SockJsLink(SockJSSocket socket, int writeQueueBytes) {
     this.socket = socket;
-    socket.setWriteQueueMaxSize(writeQueueBytes);
+    this.writeQueueBytes = writeQueueBytes;
   }
 
   @Override
   public void send(String frame) {
     if (!closed) {
-      socket.write(frame);
+      int size = frame.length();
+      queued += size;
+      socket.write(frame).onComplete(ignored -> written(size));
+    }
+  }
+
+  private void written(int size) {
+    boolean wasAbove = !writable();
+    queued -= size;
+    if (wasAbove && writable() && drainHandler != null) {
+      drainHandler.handle(null);
     }
   }
 
@@ -39,11 +59,16 @@ final class SockJsLink implements ClientLink {
 
   @Override
   public boolean writeQueueFull() {
-    return socket.writeQueueFull();
+    return queued > writeQueueBytes;
+  }
+
+  @Override
+  public boolean writable() {
+    return queued <= writeQueueBytes / 2;
   }
 
   @Override
   public void drainHandler(Handler<Void> handler) {
-    socket.drainHandler(handler);
+    drainHandler = handler;
   }
 }
