@@ -1,5 +1,6 @@
 package io.crowdwire.socket;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.handler.sockjs.SockJSSocket;
 
@@ -9,12 +10,17 @@ import io.vertx.ext.web.handler.sockjs.SockJSSocket;
  * So the characters written and not yet completed are this connection's write queue, whatever the transport and
  * whether or not the client ever polls. Vert.x's own queue size counts only the first part, and nothing stops a
  * write past it.
+ *
+ * <p>A session closed before a transport took what it was sent would lose it, the ERROR that says why included:
+ * the close waits for the last write, and nothing more is written meanwhile. A client that never polls again is
+ * dropped by SockJS's session timeout, which releases what was queued.
  */
 final class SockJsLink implements ClientLink {
 
   private final SockJSSocket socket;
   private final int writeQueueBytes;
   private long queued;
+  private Future<Void> lastWrite = Future.succeededFuture();
   private Handler<Void> drainHandler;
   private boolean closed;
 
@@ -28,7 +34,7 @@ final class SockJsLink implements ClientLink {
     if (!closed) {
       int size = frame.length();
       queued += size;
-      socket.write(frame).onComplete(ignored -> written(size));
+      lastWrite = socket.write(frame).andThen(ignored -> written(size));
     }
   }
 
@@ -44,7 +50,7 @@ final class SockJsLink implements ClientLink {
   public void close(short code, String reason) {
     if (!closed) {
       closed = true;
-      socket.close(code, reason);
+      lastWrite.onComplete(ignored -> socket.close(code, reason));
     }
   }
 
