@@ -185,6 +185,9 @@ public final class ConfigLoader {
     table.put("TRUSTED_PROXIES", "limits.trustedProxies");
     table.put("ALLOWED_ORIGINS", "limits.allowedOrigins");
     table.put("STORE_REQUESTS_PER_CONNECTION", "limits.storeRequestsPerConnection");
+    table.put("REPLAY_PAGE_BYTES", "limits.replayPageBytes");
+    table.put("SOCKJS_AUTH_WAITING_PER_IP", "limits.sockJsAuthWaitingPerIp");
+    table.put("SOCKJS_AUTH_WAITING", "limits.sockJsAuthWaiting");
     table.put("PING_INTERVAL_MS", "socket.pingIntervalMs");
     table.put("IDLE_TIMEOUT_MS", "socket.idleTimeoutMs");
     table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");

@@ -204,7 +204,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
                        int upgradesPerSubject, long upgradeWindowMs, int messagesPerSecondPerConnection,
                        int connectionsPerIp, int connectionsPerSubject, int webhooksPerSecondPerSubject,
                        int messagesPerSecondPerSubject, int messagesPerSecondPerIp, String trustedProxies,
-                       String allowedOrigins, int storeRequestsPerConnection) {
+                       String allowedOrigins, int replayPageBytes, int sockJsAuthWaitingPerIp, int sockJsAuthWaiting,
+                       int storeRequestsPerConnection) {
+
+    /** What the shipped configuration says; the convenience constructors use it too. */
+    public static final int DEFAULT_REPLAY_PAGE_BYTES = 262_144;
+    public static final int DEFAULT_SOCKJS_AUTH_WAITING_PER_IP = 64;
+    public static final int DEFAULT_SOCKJS_AUTH_WAITING = 2048;
+    /** Above the subscriptions a connection may open at once. */
+    public static final int DEFAULT_STORE_REQUESTS_PER_CONNECTION = 128;
 
     public Limits {
       if (Math.min(Math.min(webhooksPerSecondPerIp, Math.min(upgradesPerIp, upgradesPerSubject)),
@@ -215,25 +223,20 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (upgradeWindowMs <= 0) {
         throw new IllegalArgumentException("limits.upgradeWindowMs must be positive, not " + upgradeWindowMs);
       }
-      if (storeRequestsPerConnection <= 0) {
-        throw new IllegalArgumentException("limits.storeRequestsPerConnection must be positive, not " + storeRequestsPerConnection);
+      // Protective limits: there is no "off".
+      if (Math.min(Math.min(replayPageBytes, storeRequestsPerConnection), Math.min(sockJsAuthWaitingPerIp, sockJsAuthWaiting)) <= 0) {
+        throw new IllegalArgumentException("limits.replayPageBytes, limits.sockJsAuthWaitingPerIp, "
+          + "limits.sockJsAuthWaiting and limits.storeRequestsPerConnection must be positive");
       }
+      // A replay sends its next page once the queue is down to half: a page must fit in the other half, or a client
+      // that reads could still be closed as a slow consumer.
+      replayPageBytes = Math.min(replayPageBytes, Math.max(1, writeQueueBytes / 2));
       trustedProxies = trustedProxies == null ? "" : trustedProxies;
       allowedOrigins = allowedOrigins == null ? "" : allowedOrigins;
       ClientAddress.parse(trustedProxies);
     }
 
-    /** The sizes alone, every rate limit and cap off and any origin allowed. */
-    public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
-                  int replayBufferEvents, int writeQueueBytes) {
-      this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,
-        0, 0, 0, 60_000, 0, 0, 0, 0, 0, 0, "", "", DEFAULT_STORE_REQUESTS_PER_CONNECTION);
-    }
-
-    /** As shipped in conf/crowdwire.yaml: above the subscriptions a connection may open at once. */
-    public static final int DEFAULT_STORE_REQUESTS_PER_CONNECTION = 128;
-
-    /** Every limit but the store requests in flight per connection, which keeps its default. */
+    /** Every limit but the protective ones (bounded output, store requests), which keep their defaults. */
     public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
                   int replayBufferEvents, int writeQueueBytes, int webhooksPerSecondPerIp, int upgradesPerIp,
                   int upgradesPerSubject, long upgradeWindowMs, int messagesPerSecondPerConnection,
@@ -243,7 +246,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,
         webhooksPerSecondPerIp, upgradesPerIp, upgradesPerSubject, upgradeWindowMs, messagesPerSecondPerConnection,
         connectionsPerIp, connectionsPerSubject, webhooksPerSecondPerSubject, messagesPerSecondPerSubject,
-        messagesPerSecondPerIp, trustedProxies, allowedOrigins, DEFAULT_STORE_REQUESTS_PER_CONNECTION);
+        messagesPerSecondPerIp, trustedProxies, allowedOrigins, DEFAULT_REPLAY_PAGE_BYTES,
+        DEFAULT_SOCKJS_AUTH_WAITING_PER_IP, DEFAULT_SOCKJS_AUTH_WAITING, DEFAULT_STORE_REQUESTS_PER_CONNECTION);
+    }
+
+    /** The sizes alone, every rate limit and cap off (but the protective ones) and any origin allowed. */
+    public Limits(int webhookBodyBytes, int frameBytes, int subscriptionsPerConnection, int replayPageSize,
+                  int replayBufferEvents, int writeQueueBytes) {
+      this(webhookBodyBytes, frameBytes, subscriptionsPerConnection, replayPageSize, replayBufferEvents, writeQueueBytes,
+        0, 0, 0, 60_000, 0, 0, 0, 0, 0, 0, "", "");
     }
   }
 

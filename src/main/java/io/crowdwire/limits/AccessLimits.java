@@ -36,6 +36,8 @@ public final class AccessLimits {
   private final RateLimiter rates;
   private final ClientAddress address;
   private final ConnectionCaps caps;
+  /** SockJS sessions opened without a token hold memory until their AUTH or its timeout: they are capped apart. */
+  private final ConnectionCaps awaitingAuth;
   private final Set<String> allowedOrigins;
   private final Counter storeFailures;
   private final Metrics metrics;
@@ -50,8 +52,10 @@ public final class AccessLimits {
     this.rates = config.redis().embedded() ? new MemoryRateLimiter(MEMORY_KEYS, this::storeFailed)
       : new RedisRateLimiter(vertx, config.redis(), this::storeFailed);
     this.address = ClientAddress.parse(this.config.trustedProxies());
-    this.caps = new ConnectionCaps(this.config.connectionsPerIp(), this.config.connectionsPerSubject(),
-      this.config.messagesPerSecondPerIp() > 0);
+    this.caps = new ConnectionCaps("open connections", this.config.connectionsPerIp(), this.config.connectionsPerSubject(),
+      0, this.config.messagesPerSecondPerIp() > 0);
+    this.awaitingAuth = new ConnectionCaps("SockJS sessions awaiting AUTH", this.config.sockJsAuthWaitingPerIp(), 0,
+      this.config.sockJsAuthWaiting(), false);
     this.allowedOrigins = CrowdwireConfig.commaList(this.config.allowedOrigins()).stream().map(AccessLimits::normalOrigin)
       .filter(origin -> !origin.isEmpty()).collect(Collectors.toUnmodifiableSet());
   }
@@ -127,6 +131,25 @@ public final class AccessLimits {
 
   public void closeConnection(ConnectionCaps.Slot slot) {
     caps.release(slot);
+  }
+
+  /**
+   * A SockJS session from {@code clientAddress} that waits for its AUTH, within limits.sockJsAuthWaitingPerIp and
+   * limits.sockJsAuthWaiting; its slot goes back with {@link #authAwaited}.
+   *
+   * @throws LimitRefusal when either cap is reached
+   */
+  public ConnectionCaps.Slot awaitAuth(String clientAddress) {
+    try {
+      return awaitingAuth.take(clientAddress, null);
+    } catch (LimitRefusal refusal) {
+      refused("auth_waiting");
+      throw refusal;
+    }
+  }
+
+  public void authAwaited(ConnectionCaps.Slot slot) {
+    awaitingAuth.release(slot);
   }
 
   /** A client message over its connection's rate (counted by the session itself). */

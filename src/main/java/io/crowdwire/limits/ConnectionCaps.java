@@ -6,19 +6,26 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Open connections per client address and per subject, on this instance (a region-wide count would need the
- * cluster on every upgrade). Entries exist only while their connections are open, so the map is bounded by them.
+ * Open connections (or those of some kind, {@code counted}) per client address, per subject and in all, on this
+ * instance (a region-wide count would need the cluster on every upgrade); a cap of 0 is off. Entries exist only
+ * while their connections are open, so the map is bounded by them.
  */
 public final class ConnectionCaps {
 
+  private static final String ALL = "all";
+
+  private final String counted;
   private final int perAddress;
   private final int perSubject;
+  private final int inAll;
   private final boolean keepAddress;
   private final Map<String, Integer> open = new ConcurrentHashMap<>();
 
-  ConnectionCaps(int perAddress, int perSubject, boolean keepAddress) {
+  ConnectionCaps(String counted, int perAddress, int perSubject, int inAll, boolean keepAddress) {
+    this.counted = counted;
     this.perAddress = perAddress;
     this.perSubject = perSubject;
+    this.inAll = inAll;
     this.keepAddress = keepAddress;
   }
 
@@ -26,7 +33,7 @@ public final class ConnectionCaps {
    * What a connection holds, given back by {@link #release} when it closes; and its client address when its messages
    * are counted per address ({@code limits.messagesPerSecondPerIp}), else null.
    */
-  public record Slot(String addressKey, String subjectKey, String address) {
+  public record Slot(String addressKey, String subjectKey, String allKey, String address) {
   }
 
   /**
@@ -37,18 +44,24 @@ public final class ConnectionCaps {
   Slot take(String address, String subject) {
     String addressKey = perAddress > 0 ? "ip:" + address : null;
     String subjectKey = perSubject > 0 && subject != null ? "sub:" + subject : null;
+    String allKey = inAll > 0 ? ALL : null;
     if (!acquire(addressKey, perAddress)) {
-      throw refusal(perAddress, "client address");
+      throw refusal(perAddress, " per client address");
     }
     if (!acquire(subjectKey, perSubject)) {
       release(addressKey);
-      throw refusal(perSubject, "subject");
+      throw refusal(perSubject, " per subject");
     }
-    return new Slot(addressKey, subjectKey, keepAddress ? address : null);
+    if (!acquire(allKey, inAll)) {
+      release(addressKey);
+      release(subjectKey);
+      throw refusal(inAll, "");
+    }
+    return new Slot(addressKey, subjectKey, allKey, keepAddress ? address : null);
   }
 
-  private static LimitRefusal refusal(int cap, String what) {
-    return new LimitRefusal(ErrorCode.LIMIT_EXCEEDED, "at most " + cap + " open connections per " + what
+  private LimitRefusal refusal(int cap, String per) {
+    return new LimitRefusal(ErrorCode.LIMIT_EXCEEDED, "at most " + cap + " " + counted + per
       + " on this instance: close one first", 0);
   }
 
@@ -56,6 +69,7 @@ public final class ConnectionCaps {
     if (slot != null) {
       release(slot.addressKey());
       release(slot.subjectKey());
+      release(slot.allKey());
     }
   }
 

@@ -4,7 +4,8 @@ import io.vertx.core.Handler;
 
 /**
  * The transport under a client session: a bare WebSocket or a SockJS socket, written as text frames. Each has
- * a bounded write queue, which is what tells a slow reader apart.
+ * one bounded write queue that counts every byte queued to the client, whatever the frame and whoever wrote it;
+ * that is what tells a slow reader apart.
  */
 interface ClientLink {
 
@@ -22,9 +23,12 @@ interface ClientLink {
 
   String remoteAddress();
 
-  /** True once unsent data passed the configured write queue size. */
+  /** True once unsent data passed the configured write queue size (limits.writeQueueBytes). */
   boolean writeQueueFull();
 
-  /** Called once the write queue is down to half its size again. */
+  /** True while unsent data is at most half the write queue size: room for another replay page. */
+  boolean writable();
+
+  /** Called once the write queue is down to half its size again, after it was above. */
   void drainHandler(Handler<Void> handler);
 }

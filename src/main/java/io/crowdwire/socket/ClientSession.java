@@ -79,6 +79,8 @@ final class ClientSession {
   private WindowCount publishedBytes;
   /** What this connection holds of the connection caps (null when they are off), given back when it closes. */
   private final ConnectionCaps.Slot slot;
+  /** For a connection opened without a token: completed by its first AUTH that passes, or its close. */
+  private final Promise<Void> authWait;
   private boolean closed;
 
   ClientSession(SocketServices services, ClientLink link, String database, Principal principal, ConnectionCaps.Slot slot) {
@@ -87,6 +89,7 @@ final class ClientSession {
     this.database = database;
     this.principal = principal;
     this.slot = slot;
+    this.authWait = principal == null ? Promise.promise() : null;
     link.drainHandler(ignored -> {
       List<Promise<Void>> waiting = new ArrayList<>(drainWaiters);
       drainWaiters.clear();
@@ -96,6 +99,17 @@ final class ClientSession {
 
   boolean authenticated() {
     return principal != null;
+  }
+
+  /** Ends once a connection opened without a token authenticated or closed (at once for one opened with a token). */
+  Future<Void> authWaitOver() {
+    return authWait == null ? Future.succeededFuture() : authWait.future();
+  }
+
+  private void endAuthWait() {
+    if (authWait != null) {
+      authWait.tryComplete();
+    }
   }
 
   long lastSeen() {
@@ -134,9 +148,19 @@ final class ClientSession {
 
   void onText(String text) {
     touch();
-    if (!closed && !overRate() && !sharedOverRate()) {
+    if (admitted()) {
       handle(text);
     }
+  }
+
+  /** A WebSocket ping frame: counted like a message, and answered only within the rates and the write queue. */
+  boolean pingAdmitted() {
+    touch();
+    return admitted() && keepsUp();
+  }
+
+  private boolean admitted() {
+    return !closed && !overRate() && !sharedOverRate();
   }
 
   /**
@@ -266,6 +290,7 @@ final class ClientSession {
         // A fresh token extends the connection past the old one's expiry.
         principal = result.result();
         endSubscriptionsNoLongerAllowed();
+        endAuthWait();
       }
     });
   }
@@ -533,14 +558,11 @@ final class ClientSession {
     return collection;
   }
 
-  void send(String frame) {
-    if (!closed) {
-      link.send(frame);
-    }
-  }
-
-  /** A live frame: a client that has let the write queue fill up is not reading, and is let go. Says if it was sent. */
-  boolean sendLive(String frame) {
+  /**
+   * Every frame, live or replayed, a reply or an ERROR: a client that has let the write queue fill up is not reading,
+   * and is let go. Says if it was sent.
+   */
+  boolean send(String frame) {
     if (!keepsUp()) {
       return false;
     }
@@ -564,23 +586,40 @@ final class ClientSession {
     if (link.writeQueueFull()) {
       LOG.atInfo().addKeyValue("connectionId", connectionId()).log("Closing slow consumer {}", link.remoteAddress());
       services.metrics().slowConsumer();
+      // The last frame past the bound: SockJS clients learn why only from it (their close code is always 3000).
+      link.send(Frames.error(ErrorCode.LIMIT_EXCEEDED, "more than " + services.config().limits().writeQueueBytes()
+        + " bytes unread: closing", null));
       close(CloseCodes.SLOW_CONSUMER, "slow consumer: write queue full");
       return false;
     }
     return true;
   }
 
-  /** Completes when the client has room for more; a replay waits on it between pages. */
+  /** A transport-level keep-alive, counted against the write queue like any frame. */
+  void ping() {
+    if (keepsUp()) {
+      link.ping();
+    }
+  }
+
+  /**
+   * Completes when the write queue is down to half its size; a replay waits on it between pages. A subscription
+   * that ends meanwhile gives its wait up with {@link #stopWaiting}, so re-subscribing leaves no waiters behind.
+   */
   Future<Void> writable() {
     if (closed) {
       return Future.failedFuture("connection closed");
     }
-    if (!link.writeQueueFull()) {
+    if (link.writable()) {
       return Future.succeededFuture();
     }
     Promise<Void> promise = Promise.promise();
     drainWaiters.add(promise);
     return promise.future();
+  }
+
+  void stopWaiting(Future<Void> wait) {
+    drainWaiters.removeIf(promise -> promise.future() == wait);
   }
 
   void sendError(ErrorCode code, String message, String collection) {
@@ -611,5 +650,6 @@ final class ClientSession {
     subscriptions.clear();
     drainWaiters.forEach(p -> p.tryFail("connection closed"));
     drainWaiters.clear();
+    endAuthWait();
   }
 }

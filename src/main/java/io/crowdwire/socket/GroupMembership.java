@@ -51,7 +51,7 @@ final class GroupMembership implements ClientSubscription {
 
   /** Sends the entries just held in one frame, each with its ackId. */
   void send(List<LogEntry> entries) {
-    session.sendLive(Frames.groupEvents(collection, entries));
+    session.send(Frames.groupEvents(collection, entries));
   }
 
   void forget(EventId id) {

@@ -112,7 +112,7 @@ public final class RealtimeEndpoint {
         "token expired: send {\"type\":\"AUTH\",\"token\":...} with a fresh one before it does, or reconnect with one", null);
       session.close(CloseCodes.TOKEN_EXPIRED, "token expired");
     } else {
-      session.link().ping();
+      session.ping();
     }
   }
 
@@ -276,8 +276,9 @@ public final class RealtimeEndpoint {
     // A session's transports make many HTTP requests; its limits count once, here. A subject that authenticates
     // later, by an AUTH message, is counted by address only.
     String address = services.limits().clientAddress(socket.remoteAddress(), socket.headers());
+    boolean awaitsAuth = token == null && !config.auth().allowAnonymous();
     services.limits().upgradeFrom(address)
-      .compose(ignored -> token == null && !config.auth().allowAnonymous() ? Future.succeededFuture(null) : authenticate(token))
+      .compose(ignored -> awaitsAuth ? Future.succeededFuture(null) : authenticate(token))
       .compose(principal -> services.limits().connect(address, principal)
         .map(slot -> new ClientSession(services, link, database, principal, slot)))
       .onComplete(result -> {
@@ -311,15 +312,34 @@ public final class RealtimeEndpoint {
         });
         socket.closeHandler(ignored -> closed(session, sockJsSessions.remove(session)));
         socket.resume();
-        if (!session.authenticated()) {
-          vertx.setTimer(config.auth().sockJsAuthTimeoutMs(), id -> {
-            if (!session.authenticated()) {
-              session.sendError(ErrorCode.UNAUTHORIZED, "no AUTH message within " + config.auth().sockJsAuthTimeoutMs() + " ms", null);
-              session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
-            }
-          });
+        if (awaitsAuth) {
+          awaitAuth(session, address);
         }
       });
+  }
+
+  /**
+   * A session opened without a token holds its memory until its AUTH: it waits within the caps on such sessions
+   * (per address and in all, limits.sockJsAuthWaiting*) and for at most auth.sockJsAuthTimeoutMs.
+   */
+  private void awaitAuth(ClientSession session, String address) {
+    ConnectionCaps.Slot waiting;
+    try {
+      waiting = services.limits().awaitAuth(address);
+    } catch (LimitRefusal refusal) {
+      session.sendError(refusal.code(), refusal.getMessage(), null);
+      session.close(CloseCodes.RATE_LIMITED, "limit exceeded");
+      return;
+    }
+    long timeoutMs = config.auth().sockJsAuthTimeoutMs();
+    long timer = vertx.setTimer(timeoutMs, id -> {
+      session.sendError(ErrorCode.UNAUTHORIZED, "no AUTH message within " + timeoutMs + " ms", null);
+      session.close(CloseCodes.UNAUTHORIZED, "unauthorized");
+    });
+    session.authWaitOver().onComplete(ignored -> {
+      vertx.cancelTimer(timer);
+      services.limits().authAwaited(waiting);
+    });
   }
 
   private static String first(Map<String, List<String>> query, String name, String fallback) {

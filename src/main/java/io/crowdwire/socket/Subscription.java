@@ -8,6 +8,8 @@ import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.filter.Filter;
 import io.crowdwire.protocol.Frames;
+import io.netty.buffer.ByteBufUtil;
+import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 
 import java.util.ArrayList;
@@ -20,8 +22,15 @@ import java.util.function.IntFunction;
  * to live delivery, skipping every id it has already sent. All of it runs on the session's event loop.
  * A filtered subscription sends only the events whose record matches, live and replayed alike; the ids it skips
  * still advance its cursor, so a client resuming from the last id it saw misses no matching event.
+ *
+ * <p>A replay goes out in frames of at most limits.replayPageBytes, each after the client's write queue is down
+ * to half: a replay alone never fills the queue of a client that reads, and one that does not read is not sent
+ * what it would only queue.
  */
 final class Subscription implements ClientSubscription {
+
+  /** What an entry adds to an EVENT frame beside its data: {@code {"id":"1700000000000-0","data":},}. */
+  private static final int ENTRY_FRAMING = 48;
 
   private final ClientSession session;
   private final SocketServices services;
@@ -36,6 +45,8 @@ final class Subscription implements ClientSubscription {
   private boolean heldOverflowed;
   private boolean watching;
   private boolean cancelled;
+  /** The write queue's drain a replay waits for, given up on cancel. */
+  private Future<Void> waiting;
 
   Subscription(ClientSession session, SocketServices services, Channel channel, EventId resumeAfter, Filter filter) {
     this.session = session;
@@ -96,6 +107,9 @@ final class Subscription implements ClientSubscription {
     services.subscribers().remove(this);
     services.state().subscriptionEnded();
     services.channels().left(channel, session.presence());
+    if (waiting != null) {
+      session.stopWaiting(waiting);
+    }
     // Also while the instance shuts down: the bridge stops only after the edges (InstanceState.edgesStopped).
     if (watching) {
       services.log().unwatch(channel);
@@ -129,22 +143,48 @@ final class Subscription implements ClientSubscription {
   }
 
   private void replay(History page) {
+    replayFrom(page, 0);
+  }
+
+  /** Sends one frame of the page's entries from {@code from} on, then waits for the drain before the next. */
+  private void replayFrom(History page, int from) {
     if (cancelled) {
       return;
     }
-    deliver(page.entries(), decoding(page.entries()), false);
-    if (!page.more()) {
+    List<LogEntry> entries = page.entries();
+    int end = frameEnd(entries, from, services.config().limits().replayPageBytes());
+    List<LogEntry> frame = entries.subList(from, end);
+    deliver(frame, decoding(frame), false);
+    if (end == entries.size() && !page.more()) {
       goLive();
       return;
     }
-    session.writable()
-      .compose(ignored -> session.storeRequest(services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize()))))
-      .onSuccess(this::replay)
+    waiting = session.writable();
+    boolean pageLeft = end < entries.size();
+    (pageLeft ? waiting.map(page)
+      : waiting.compose(ignored -> session.storeRequest(
+        services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize())))))
+      .onSuccess(next -> replayFrom(next, pageLeft ? end : 0))
       .onFailure(failure -> {
         if (!cancelled) {
           session.subscriptionFailed(channel, failure);
         }
       });
+  }
+
+  /** Where a frame of the entries from {@code from} on ends: within {@code maxBytes} as encoded, or after one entry. */
+  static int frameEnd(List<LogEntry> entries, int from, int maxBytes) {
+    long bytes = 0;
+    int end = from;
+    while (end < entries.size()) {
+      LogEntry entry = entries.get(end);
+      bytes += ByteBufUtil.utf8Bytes(entry.data()) + ENTRY_FRAMING;
+      if (bytes > maxBytes && end > from) {
+        break;
+      }
+      end++;
+    }
+    return end;
   }
 
   private void goLive() {
@@ -179,13 +219,12 @@ final class Subscription implements ClientSubscription {
       }
     }
     if (!fresh.isEmpty()) {
-      String frame = Frames.events(channel.collection(), fresh);
+      if (!session.send(Frames.events(channel.collection(), fresh))) {
+        return;
+      }
       if (isLive) {
-        if (session.sendLive(frame)) {
-          services.metrics().delivered(fresh.size());
-        }
+        services.metrics().delivered(fresh.size());
       } else {
-        session.send(frame);
         services.metrics().replayed(fresh.size());
       }
     }

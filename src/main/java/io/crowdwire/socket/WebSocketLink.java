@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -50,11 +51,17 @@ import java.util.concurrent.TimeUnit;
  */
 final class WebSocketLink extends ChannelInboundHandlerAdapter implements ClientLink {
 
-  /** What one endpoint's WebSockets share. {@code closed} is told once per connection, when its channel is gone. */
-  record Settings(ContextInternal context, int maxFrameBytes, WriteBufferWaterMark writeQueue, Handler<ClientSession> closed) {
+  /**
+   * What one endpoint's WebSockets share. {@code closed} is told once per connection, when its channel is gone.
+   * The channel's outbound buffer counts every frame written to it, pongs and pings included: past
+   * {@code writeQueueBytes} the client is a slow consumer. Netty's writability marks half of it, where a replay
+   * sends its next page; the channel turns writable again at a quarter.
+   */
+  record Settings(ContextInternal context, int maxFrameBytes, int writeQueueBytes, WriteBufferWaterMark drainMarks,
+                  Handler<ClientSession> closed) {
 
     Settings(ContextInternal context, int maxFrameBytes, int writeQueueBytes, Handler<ClientSession> closed) {
-      this(context, maxFrameBytes, new WriteBufferWaterMark(writeQueueBytes / 2, writeQueueBytes), closed);
+      this(context, maxFrameBytes, writeQueueBytes, new WriteBufferWaterMark(writeQueueBytes / 4, writeQueueBytes / 2), closed);
     }
   }
 
@@ -85,7 +92,7 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     assert channel.eventLoop().inEventLoop() && settings.context().nettyEventLoop() == channel.eventLoop()
       : "a WebSocket must be taken over on its edge verticle's event loop";
     this.session = session;
-    channel.config().setWriteBufferWaterMark(settings.writeQueue());
+    channel.config().setWriteBufferWaterMark(settings.drainMarks());
     VertxHandler<?> vertx = channel.pipeline().replace(VertxHandler.class, "crowdwire", this);
     // Vert.x's own end of the connection: its HTTP server meters count the WebSocket as closed (it left them
     // for crowdwire_connections) and its WebSocket object marks itself closed. The channel stays open.
@@ -175,7 +182,13 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
 
   @Override
   public boolean writeQueueFull() {
-    return !ctx.channel().isWritable();
+    ChannelOutboundBuffer queued = ctx.channel().unsafe().outboundBuffer();
+    return queued != null && queued.totalPendingWriteBytes() > settings.writeQueueBytes();
+  }
+
+  @Override
+  public boolean writable() {
+    return ctx.channel().isWritable();
   }
 
   @Override
@@ -204,12 +217,21 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
         settings.context().emit(session, s -> s.sendError(ErrorCode.INVALID_MESSAGE,
           "binary frames are not supported: send JSON text", null));
       } else if (msg instanceof PingWebSocketFrame ping) {
-        ctx.writeAndFlush(new PongWebSocketFrame(ping.content().retain()), ctx.voidPromise());
+        settings.context().emit(ping.content().retain(), this::answerPing);
       } else if (msg instanceof CloseWebSocketFrame peerClose) {
         closeAnswered(peerClose);
       }
     } finally {
       ReferenceCountUtil.release(msg);
+    }
+  }
+
+  /** A ping frame is a message like any other (a flood of them is rate limited) and its pong counts as output. */
+  private void answerPing(ByteBuf payload) {
+    if (session.pingAdmitted()) {
+      ctx.writeAndFlush(new PongWebSocketFrame(payload), ctx.voidPromise());
+    } else {
+      payload.release();
     }
   }
 

@@ -143,10 +143,18 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void rateLimitsAreOffByDefaultAndBadValuesStopTheStart() {
+  void rateLimitsAreOffByDefaultButTheConnectionsOwnAndBadValuesStopTheStart() {
     CrowdwireConfig.Limits limits = ConfigLoader.defaults().limits();
     assertThat(List.of(limits.webhooksPerSecondPerIp(), limits.upgradesPerIp(), limits.upgradesPerSubject(),
-      limits.messagesPerSecondPerConnection(), limits.connectionsPerIp(), limits.connectionsPerSubject())).containsOnly(0);
+      limits.connectionsPerIp(), limits.connectionsPerSubject())).containsOnly(0);
+    // What protects the instance from one connection starts on.
+    assertThat(limits.messagesPerSecondPerConnection()).isEqualTo(1000);
+    assertThat(List.of(limits.replayPageBytes(), limits.sockJsAuthWaitingPerIp(), limits.sockJsAuthWaiting()))
+      .containsExactly(262_144, 64, 2048);
+    assertThat(ConfigLoader.load(null, Map.of("WRITE_QUEUE_BYTES", "65536")).limits().replayPageBytes())
+      .as("a replay page fits in half the write queue").isEqualTo(32_768);
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SOCKJS_AUTH_WAITING", "0")))
+      .hasMessageContaining("limits.sockJsAuthWaiting");
     assertThat(limits.allowedOrigins()).isEmpty();
     assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("TRUSTED_PROXIES", "10.0.0.0/33")))
       .hasMessageContaining("limits.trustedProxies");
