@@ -66,8 +66,13 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(WebSocketLink.class);
-  /** How long a close frame may wait behind unread data before the connection is dropped without it. */
+  /** How long a sent close frame may wait for the client's answer before the connection is dropped. */
   private static final long CLOSE_TIMEOUT_SECONDS = 10;
+  /**
+   * How long a close frame may wait behind data the client has not read (a slow consumer's full queue) before the
+   * connection is dropped without it, releasing what was queued.
+   */
+  private static final long UNREAD_CLOSE_TIMEOUT_MILLIS = 2_000;
 
   private final Settings settings;
   private ChannelHandlerContext ctx;
@@ -165,7 +170,15 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     // frames of the client's unread, would reset it, and a reset may destroy our close frame before the client
     // reads it: the client would see 1006, not why it was closed.
     ScheduledFuture<?> timeout = ctx.executor().schedule(() -> ctx.close(), CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-    ctx.channel().closeFuture().addListener(closed -> timeout.cancel(false));
+    ScheduledFuture<?> unread = ctx.executor().schedule(() -> {
+      if (!sent.isDone()) {
+        ctx.close();
+      }
+    }, UNREAD_CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    ctx.channel().closeFuture().addListener(closed -> {
+      timeout.cancel(false);
+      unread.cancel(false);
+    });
   }
 
   @Override

@@ -106,13 +106,39 @@ class BoundedOutputTest {
       Thread.sleep(20);
     }
     awaitTrue(() -> metric("crowdwire_slow_consumer_disconnects_total") > slowBefore, "the attacker let go");
+    // Reading again at once, it gets what was queued and then the close that says why.
+    short closeCode = attacker.closeCode();
     long roundTrip = pingRoundTripMs();
     Memory after = Memory.now();
     after.printGrowthSince(before, sent + " x SUBSCRIBE {lastId: \"0\"} over 500 events of 2 KB, never read");
     System.out.printf("Control client's PING round trip during the attack: %d ms%n", roundTrip);
     after.assertGrowthSince(before);
-    assertThat(attacker.closeCode()).as("close code of the attacker").isEqualTo((short) 4008);
+    assertThat(closeCode).as("close code of the attacker").isEqualTo((short) 4008);
     assertThat(attacker.frames).anyMatch(frame -> frame.contains("LIMIT_EXCEEDED"));
+  }
+
+  @Test
+  void aClientThatNeverReadsAgainIsDroppedSoonAfterItsCloseAndItsQueueReleased() throws Exception {
+    double slowBefore = metric("crowdwire_slow_consumer_disconnects_total");
+    Stalled attacker = stalled(Tokens.user("never-reads"));
+    double connectionsWithIt = metric("crowdwire_connections");
+    for (int sent = 0; sent < 200 && metric("crowdwire_slow_consumer_disconnects_total") == slowBefore; sent++) {
+      attacker.socket.writeTextMessage(subscribe(HISTORY, "0"));
+      Thread.sleep(20);
+    }
+    awaitTrue(() -> metric("crowdwire_slow_consumer_disconnects_total") > slowBefore, "the attacker let go");
+    long letGo = System.nanoTime();
+    // Its close frame waits behind what it does not read: the connection, and with it the queue, goes after 2 s
+    // without it, well before the 10 s a client that reads has to answer a close.
+    long deadline = letGo + Duration.ofSeconds(8).toNanos();
+    while (metric("crowdwire_connections") >= connectionsWithIt && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    Memory after = Memory.now();
+    System.out.printf("A client that never reads again: its connection ended %d ms after it was let go (4008); "
+      + "heap %d MB, direct %d MB after%n", (System.nanoTime() - letGo) / 1_000_000, after.heap() >> 20, after.direct() >> 20);
+    assertThat(metric("crowdwire_connections")).isEqualTo(connectionsWithIt - 1);
+    assertThat(pingRoundTripMs()).isNotNegative();
   }
 
   @Test
@@ -154,13 +180,14 @@ class BoundedOutputTest {
     IntStream.range(0, PINGS).forEach(i -> flooder.socket.writePing(Buffer.buffer("ping" + i)));
     awaitTrue(() -> metric("crowdwire_limits_refused_total{limit=\"messages\"}") > refusedBefore + 1000,
       "pings counted as messages");
+    short closeCode = flooder.closeCode();
     long roundTrip = pingRoundTripMs();
     Memory after = Memory.now();
     after.printGrowthSince(before, PINGS + " ping frames, never read");
     System.out.printf("Pings refused: %.0f; control client's PING round trip: %d ms%n",
       metric("crowdwire_limits_refused_total{limit=\"messages\"}") - refusedBefore, roundTrip);
     after.assertGrowthSince(before);
-    assertThat(flooder.closeCode()).as("close code of the flooder").isEqualTo((short) 4029);
+    assertThat(closeCode).as("close code of the flooder").isEqualTo((short) 4029);
   }
 
   @Test
