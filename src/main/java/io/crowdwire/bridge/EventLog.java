@@ -54,7 +54,7 @@ public interface EventLog {
    *
    * @param maxDeleted the newest id retention or deletion ever removed from the channel
    */
-  static History history(Read read, List<LogEntry> page, EventId top, EventId maxDeleted) {
+  static History history(Read read, List<LogEntry> page, boolean cutByBytes, EventId top, EventId maxDeleted) {
     EventId after = read.after();
     if (after == null) {
       return new History(List.of(), top, true, false);
@@ -65,6 +65,6 @@ public interface EventLog {
     if (!recovered) {
       return new History(List.of(), top, false, false);
     }
-    return new History(page, top, true, read.limit() > 0 && page.size() >= read.limit());
+    return new History(page, top, true, cutByBytes || (read.limit() > 0 && page.size() >= read.limit()));
   }
 }

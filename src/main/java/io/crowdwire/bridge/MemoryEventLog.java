@@ -11,6 +11,7 @@ import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
+import io.netty.buffer.ByteBufUtil;
 import io.vertx.core.Future;
 
 import java.util.ArrayList;
@@ -87,19 +88,26 @@ public final class MemoryEventLog implements EventLog {
   public Future<History> read(Read request) {
     Stream stream = streams.get(request.channel());
     if (stream == null) {
-      return Future.succeededFuture(EventLog.history(request, List.of(), EventId.ZERO, EventId.ZERO));
+      return Future.succeededFuture(EventLog.history(request, List.of(), false, EventId.ZERO, EventId.ZERO));
     }
     stream.expire(clock.getAsLong());
     List<LogEntry> page = new ArrayList<>();
+    boolean cutByBytes = false;
     if (request.after() != null) {
+      long bytes = 0;
       for (LogEntry entry : stream.entries.tailMap(request.after(), false).values()) {
         if (page.size() >= request.limit()) {
+          break;
+        }
+        bytes += ByteBufUtil.utf8Bytes(entry.data());
+        if (bytes > request.maxBytes() && !page.isEmpty()) {
+          cutByBytes = true;
           break;
         }
         page.add(entry);
       }
     }
-    return Future.succeededFuture(EventLog.history(request, page, stream.top, stream.maxDeleted));
+    return Future.succeededFuture(EventLog.history(request, page, cutByBytes, stream.top, stream.maxDeleted));
   }
 
   /**

@@ -119,9 +119,9 @@ public final class RedisEventLog implements EventLog {
   public Future<History> read(Read request) {
     String after = request.after() == null ? "" : request.after().toString();
     List<String> args = List.of(after, Integer.toString(request.limit()), Long.toString(config.events().retentionMs()),
-      Integer.toString(config.events().maxLength()));
+      Integer.toString(config.events().maxLength()), Long.toString(request.maxBytes()));
     return READ.run(commands, List.of(RedisKeys.stream(request.channel())), args)
-      .map(reply -> EventLog.history(request, entries(reply.get(2)),
+      .map(reply -> EventLog.history(request, entries(reply.get(2)), reply.get(3).toInteger() == 1,
         EventId.parse(reply.get(0).toString()), EventId.parse(reply.get(1).toString())));
   }
 

@@ -19,15 +19,21 @@ public final class LogRequests {
   }
 
   /**
-   * Read entries after {@code after} (null: none, just the top), at most {@code limit}.
+   * Read entries after {@code after} (null: none, just the top), at most {@code limit} of them and, after the first,
+   * at most {@code maxBytes} of their data: a page of large events is not held whole in memory.
    */
-  public record Read(Channel channel, EventId after, int limit) {
+  public record Read(Channel channel, EventId after, int limit, long maxBytes) {
+
+    /** Without a bound on bytes (the bridge's own reads, whose entries it relays one batch at a time). */
+    public Read(Channel channel, EventId after, int limit) {
+      this(channel, after, limit, Long.MAX_VALUE);
+    }
   }
 
   /**
    * @param top       the newest id ever appended to the channel ({@link EventId#ZERO} if none)
    * @param recovered false when entries after {@code after} were already dropped by retention: nothing is returned then
-   * @param more      the page was full: read again after its last entry
+   * @param more      the page was full (by count or by bytes): read again after its last entry
    */
   public record History(List<LogEntry> entries, EventId top, boolean recovered, boolean more) {
   }

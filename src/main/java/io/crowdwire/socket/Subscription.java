@@ -69,6 +69,7 @@ final class Subscription implements ClientSubscription {
     services.state().subscriptionStarted();
     services.channels().joined(channel, session.presence());
     int pageSize = services.config().limits().replayPageSize();
+    int pageBytes = services.config().limits().replayPageBytes();
     session.storeRequest(services.log().watch(channel))
       .onSuccess(ignored -> {
         watching = true;
@@ -76,7 +77,7 @@ final class Subscription implements ClientSubscription {
           services.log().unwatch(channel);
         }
       })
-      .compose(ignored -> session.storeRequest(services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize))))
+      .compose(ignored -> session.storeRequest(services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize, pageBytes))))
       .onSuccess(first -> {
         if (cancelled) {
           return;
@@ -163,13 +164,19 @@ final class Subscription implements ClientSubscription {
     boolean pageLeft = end < entries.size();
     (pageLeft ? waiting.map(page)
       : waiting.compose(ignored -> session.storeRequest(
-        services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize())))))
+        services.log().read(nextPage()))))
       .onSuccess(next -> replayFrom(next, pageLeft ? end : 0))
       .onFailure(failure -> {
         if (!cancelled) {
           session.subscriptionFailed(channel, failure);
         }
       });
+  }
+
+  /** The replay's next read: what follows the last event delivered, a page by count and by bytes. */
+  private Read nextPage() {
+    return new Read(channel, delivered, services.config().limits().replayPageSize(),
+      services.config().limits().replayPageBytes());
   }
 
   /** Where a frame of the entries from {@code from} on ends: within {@code maxBytes} as encoded, or after one entry. */
@@ -193,7 +200,7 @@ final class Subscription implements ClientSubscription {
     }
     if (heldOverflowed) {
       heldOverflowed = false;
-      session.storeRequest(services.log().read(new Read(channel, delivered, services.config().limits().replayPageSize())))
+      session.storeRequest(services.log().read(nextPage()))
         .onSuccess(this::replay)
         .onFailure(failure -> session.subscriptionFailed(channel, failure));
       return;
