@@ -1,6 +1,7 @@
 package io.crowdwire.auth;
 
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.config.UrlMasking;
 import io.crowdwire.limits.WindowCount;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.AsyncResult;
@@ -145,7 +146,7 @@ public final class AuthorizationCallback {
     if (now - lastWarningMs >= WARN_EVERY_MS) {
       lastWarningMs = now;
       LOG.warn("Authorization callback failed, subscriptions are refused meanwhile: {}{}", why,
-        cause == null ? "" : " (" + cause.getMessage() + ")");
+        cause == null ? "" : " (" + UrlMasking.mask(cause.getMessage()) + ")");
     } else {
       LOG.debug("Authorization callback failed: {}", why);
     }
