@@ -6,6 +6,7 @@ import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,8 +15,9 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -29,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * SockJS xhr polling, spoken by hand, on an instance with two event loops: many polls and posts of one session, on
+ * SockJS xhr and JSONP polling, spoken by hand, on an instance with two event loops: many polls and posts of one session, on
  * new connections (which the server hands to its event loops in turn, so they land on both, whichever made the
  * session) and on a keep-alive client. Heartbeats come every 100 ms, so that polls are also answered by the
  * session's heartbeat timer, which runs on the loop that made the session. A user checks what the test checks:
@@ -62,20 +64,22 @@ class SockJsPollingTest {
     }
   }
 
-  @Test
-  void pollsAndPostsOnNewConnectionsOverBothEventLoopsLoseNothing() {
-    rounds(new Session(fresh));
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"xhr", "jsonp"})
+  void pollsAndPostsOnNewConnectionsOverBothEventLoopsLoseNothing(String transport) {
+    rounds(new Session(fresh, transport));
   }
 
-  @Test
-  void aKeepAliveClientPollsAndPostsWithoutALostRequest() {
-    Session session = rounds(new Session(keepAlive));
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"xhr", "jsonp"})
+  void aKeepAliveClientPollsAndPostsWithoutALostRequest(String transport) {
+    Session session = rounds(new Session(keepAlive, transport));
     // Vert.x's SockJS closes a poll's connection once it is answered: the answer says so, so no client sends its
     // next request into a closing connection.
     assertThat(session.lastPollConnection).isEqualToIgnoringCase("close");
   }
 
-  /** Subscribes, then rounds of events posted while a poll waits, a PING, and a poll answered by a heartbeat. */
+  /** Subscribes, then rounds of events posted while a poll waits, a PING, and polls answered by a heartbeat. */
   private Session rounds(Session session) {
     String collection = "polls_" + UUID.randomUUID().toString().substring(0, 8);
     assertThat(session.poll()).as("the open frame").isEqualTo("o");
@@ -107,19 +111,23 @@ class SockJsPollingTest {
         }
       }
       pongs++;
+      // Twice: new connections go to the event loops in turn, so one of these polls is on another loop than the
+      // session's timer, and the round's odd count of connections moves the next round's polls to the other loop.
+      session.awaitHeartbeat();
       session.awaitHeartbeat();
     }
-    System.out.println((session.client == fresh ? "new connections: " : "keep-alive client: ") + session.polls
+    System.out.println(session.transport + (session.client == fresh ? " on new connections: " : " on a keep-alive client: ") + session.polls
       + " polls (" + session.heartbeats + " answered by a heartbeat), " + received.size() + " events, " + pongs + " PONGs");
     assertThat(received).containsExactlyElementsOf(posted);
     assertThat(pongs).isEqualTo(ROUNDS);
     return session;
   }
 
-  /** One SockJS session over xhr polling; its messages are queued as they come, in order. */
+  /** One SockJS session over xhr or JSONP polling; its messages are queued as they come, in order. */
   private final class Session {
 
     final WebClient client;
+    final String transport;
     final String base = "/api/realtime/sockjs/000/" + UUID.randomUUID() + "/";
     final String auth = "?auth=" + Tokens.user("poller");
     final Deque<String> messages = new ArrayDeque<>();
@@ -127,12 +135,14 @@ class SockJsPollingTest {
     int heartbeats;
     String lastPollConnection;
 
-    Session(WebClient client) {
+    Session(WebClient client, String transport) {
       this.client = client;
+      this.transport = transport;
     }
 
     Future<HttpResponse<Buffer>> pollAsync() {
-      return client.post(instance.port(), "127.0.0.1", base + "xhr" + auth).send();
+      return transport.equals("xhr") ? client.post(instance.port(), "127.0.0.1", base + "xhr" + auth).send()
+        : client.get(instance.port(), "127.0.0.1", base + "jsonp" + auth + "&c=cb").send();
     }
 
     /** One poll; returns its frames' kinds ("o", "h", "a") and queues the messages of "a" frames. */
@@ -145,7 +155,8 @@ class SockJsPollingTest {
       assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(200);
       lastPollConnection = answer.getHeader("Connection");
       StringBuilder kinds = new StringBuilder();
-      for (String frame : answer.bodyAsString().split("\n")) {
+      for (String line : answer.bodyAsString().split("\n")) {
+        String frame = transport.equals("xhr") ? line : unwrapJsonp(line);
         char kind = frame.charAt(0);
         kinds.append(kind);
         switch (kind) {
@@ -159,9 +170,17 @@ class SockJsPollingTest {
     }
 
     void send(JsonObject message) {
-      HttpResponse<Buffer> answer = Clients.await(client.post(instance.port(), "127.0.0.1", base + "xhr_send" + auth)
+      HttpResponse<Buffer> answer = Clients.await(client.request(HttpMethod.POST, instance.port(), "127.0.0.1",
+          base + transport + "_send" + auth).putHeader("Content-Type", "text/plain")
         .sendBuffer(Buffer.buffer(new JsonArray().add(message.encode()).encode())), ANSWER);
-      assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(204);
+      assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(transport.equals("xhr") ? 204 : 200);
+    }
+
+    /** A JSONP answer calls {@code cb} with the frame escaped for JavaScript, which JSON reads but for {@code \'}. */
+    private String unwrapJsonp(String line) {
+      String prefix = "/**/cb(\"";
+      assertThat(line).startsWith(prefix).endsWith("\");\r");
+      return new JsonArray("[\"" + line.substring(prefix.length(), line.length() - 4).replace("\\'", "'") + "\"]").getString(0);
     }
 
     JsonObject next() {
