@@ -111,13 +111,13 @@ class SockJsPollingTest {
         }
       }
       pongs++;
-      // Twice: new connections go to the event loops in turn, so one of these polls is on another loop than the
-      // session's timer, and the round's odd count of connections moves the next round's polls to the other loop.
+      // Twice in a row: new connections go to the event loops in turn, so one of the two is on another loop than
+      // the session's heartbeat timer.
       session.awaitHeartbeat();
       session.awaitHeartbeat();
     }
-    System.out.println(session.transport + (session.client == fresh ? " on new connections: " : " on a keep-alive client: ") + session.polls
-      + " polls (" + session.heartbeats + " answered by a heartbeat), " + received.size() + " events, " + pongs + " PONGs");
+    System.out.println(session.transport + (session.client == fresh ? " on new connections: " : " on a keep-alive client: ")
+      + session.polls + " polls (" + session.heartbeats + " answered by a heartbeat), " + received.size() + " events, " + pongs + " PONGs");
     assertThat(received).containsExactlyElementsOf(posted);
     assertThat(pongs).isEqualTo(ROUNDS);
     return session;
