@@ -118,10 +118,9 @@ public final class EdgeVerticle extends VerticleBase {
       // per connection, hundreds of KB of native memory each. Off unless configured (socket.compression).
       .setPerMessageWebSocketCompressionSupported(config.socket().compression())
       .setPerFrameWebSocketCompressionSupported(config.socket().compression())
-      // Every connection is served and written on its own event loop only (live batches, pings and replies
-      // arrive on the edge verticle's context), so Vert.x can write straight to the channel instead of giving
-      // each HTTP connection a concurrent outbound queue (a 4 KB array chunk per connection).
-      .setStrictThreadMode(true)
+      // Not strict thread mode: a SockJS session writes from the loop that made it (its heartbeat timer, its
+      // messages) into polls and streams that may have come on another loop's connection. The outbound queue it
+      // gives each connection goes with Vert.x's handler once a WebSocket is taken over (socket.WebSocketLink).
       .setTcpNoDelay(true)
       // Neither read nor written for this long: closed. A header timeout per connection comes on top (HeaderTimeout).
       .setIdleTimeout((int) config.server().httpIdleTimeoutMs())

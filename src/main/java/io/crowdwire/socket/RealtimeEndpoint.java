@@ -22,6 +22,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.internal.ContextInternal;
@@ -46,6 +47,11 @@ public final class RealtimeEndpoint {
 
   public static final String WEBSOCKET_PATH = "/api/realtime";
   public static final String SOCKJS_PATH = "/api/realtime/sockjs";
+  /**
+   * Receiving transports ({@code /<server>/<session>/<transport>}) whose every answer ends its connection. No
+   * capturing group: vertx-web would pass it on as the {@code param0} that SockJS reads as the session id.
+   */
+  private static final String CLOSING_TRANSPORTS = "/[^/.]+/[^/.]+/(?:xhr|xhr_streaming|eventsource|htmlfile|jsonp)";
   private static final Logger LOG = LoggerFactory.getLogger(RealtimeEndpoint.class);
 
   private final Vertx vertx;
@@ -90,11 +96,24 @@ public final class RealtimeEndpoint {
       }
     });
     router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(sockJsBodyBytes(config)));
+    router.routeWithRegex(SOCKJS_PATH + CLOSING_TRANSPORTS).handler(RealtimeEndpoint::sayConnectionClose);
     router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
     keepAliveTimer = vertx.setPeriodic(webSockets.tickMs(), id -> {
       webSockets.tick();
       sockJsSessions.tick();
     });
+  }
+
+  /**
+   * Vert.x's SockJS closes the connection of these transports' answers once they end, without saying so: a
+   * keep-alive client (Node's agent, Vert.x's pool) would send its next request into the closing connection and
+   * lose it. "Connection: close" tells it to open another.
+   */
+  private static void sayConnectionClose(RoutingContext ctx) {
+    if (ctx.request().method() != HttpMethod.OPTIONS) {
+      ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+    }
+    ctx.next();
   }
 
   /** XHR transports POST their messages; a JSON-escaped batch may be twice the size of what it carries. */

@@ -26,9 +26,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 /**
- * The SockJS endpoint (PROTOCOL.md §3) with the real npm {@code sockjs-client}, over its WebSocket transport and
- * over XHR streaming/polling (no WebSocket at all), against an embedded instance. Each test reads what the
- * client reports strictly in order, so an unexpected ERROR, close or extra event fails it at once.
+ * The SockJS endpoint (PROTOCOL.md §3) with the real npm {@code sockjs-client}, over its WebSocket transport, over
+ * XHR streaming, XHR polling and EventSource (no WebSocket at all), against an embedded instance with two event
+ * loops. Each test reads what the client reports strictly in order, so an unexpected ERROR, close or extra event
+ * fails it at once.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SockJsClientTest {
@@ -36,6 +37,9 @@ class SockJsClientTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
   private static final String WEBSOCKET = "websocket";
   private static final String XHR = "xhr-streaming,xhr-polling";
+  /** A request per answer; SockJS closes each poll's connection, so polls and posts land on both event loops. */
+  private static final String XHR_POLLING = "xhr-polling";
+  private static final String EVENTSOURCE = "eventsource";
 
   private Crowdwire instance;
   private final List<NodeClient> started = new ArrayList<>();
@@ -64,7 +68,7 @@ class SockJsClientTest {
 
   // (a) and (b)
   @ParameterizedTest(name = "transports {0}")
-  @ValueSource(strings = {WEBSOCKET, XHR})
+  @ValueSource(strings = {WEBSOCKET, XHR, XHR_POLLING, EVENTSOURCE})
   void tokenInTheUrlSubscribesReceivesEventsInOrderAndResumesWithLastId(String transports) {
     String posts = fresh("posts");
     SockJs first = open(transports, Tokens.user("sockjs"));
@@ -94,7 +98,7 @@ class SockJsClientTest {
 
   // (c)
   @ParameterizedTest(name = "transports {0}")
-  @ValueSource(strings = {WEBSOCKET, XHR})
+  @ValueSource(strings = {WEBSOCKET, XHR, XHR_POLLING, EVENTSOURCE})
   void withoutTokenInTheUrlAnAuthMessageFollowedAtOnceBySubscribeWorks(String transports) {
     String posts = fresh("posts");
     SockJs client = open(transports, null);
@@ -107,9 +111,10 @@ class SockJsClientTest {
     client.pingPong();
   }
 
-  // (d)
+  // (d) Not over xhr polling: Vert.x's SockJS session drops the messages no poll has taken yet when it is closed, so
+  // the ERROR written just before the close is lost unless a poll is waiting at that moment.
   @ParameterizedTest(name = "transports {0}")
-  @ValueSource(strings = {WEBSOCKET, XHR})
+  @ValueSource(strings = {WEBSOCKET, XHR, EVENTSOURCE})
   void aBadTokenInTheUrlGetsErrorUnauthorizedThenTheSessionCloses(String transports) {
     String forged = Tokens.withRoles("another-secret-0123456789-abcdefghijklmnopqrstuvwxyz", List.of("user"));
     SockJs client = open(transports, forged);
@@ -129,7 +134,7 @@ class SockJsClientTest {
 
   // (e)
   @ParameterizedTest(name = "transports {0}")
-  @ValueSource(strings = {WEBSOCKET, XHR})
+  @ValueSource(strings = {WEBSOCKET, XHR, XHR_POLLING, EVENTSOURCE})
   void aMessageBeforeAuthGetsErrorUnauthorizedAndTheConnectionStaysOpen(String transports) {
     String posts = fresh("posts");
     SockJs client = open(transports, null);
@@ -149,7 +154,7 @@ class SockJsClientTest {
 
   // (f)
   @ParameterizedTest(name = "transports {0}")
-  @ValueSource(strings = {WEBSOCKET, XHR})
+  @ValueSource(strings = {WEBSOCKET, XHR, XHR_POLLING, EVENTSOURCE})
   void garbageGetsErrorInvalidJsonAndTheSessionKeepsWorking(String transports) {
     String posts = fresh("posts");
     SockJs client = open(transports, Tokens.user("sockjs"));

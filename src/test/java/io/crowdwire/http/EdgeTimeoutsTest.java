@@ -43,16 +43,14 @@ class EdgeTimeoutsTest {
   private static final Duration QUIET = Duration.ofMillis(4 * IDLE_MS);
 
   private final TestFleet fleet = new TestFleet();
-  /** A connection per poll: a poll answered by a heartbeat may leave its connection closing as the next is sent. */
-  private final WebClient polls = WebClient.create(Clients.VERTX, new WebClientOptions().setKeepAlive(false));
+  /** Keep-alive, as browsers: a poll's answer says its connection closes, so the next poll opens another. */
+  private final WebClient polls = WebClient.create(Clients.VERTX, new WebClientOptions());
   private Crowdwire instance;
 
   @BeforeAll
   void start() {
-    // One event loop: a SockJS poll that lands on another loop than its session's fails on its own (strict thread
-    // mode, see the report of issue 11), which is not what this test is about.
     instance = fleet.start(TestConfig.embedded(Map.of("HTTP_HEADER_TIMEOUT_MS", "500", "SOCKJS_HEARTBEAT_MS", "1000",
-      "HTTP_IDLE_TIMEOUT_MS", Long.toString(IDLE_MS), "EVENT_LOOPS", "1")));
+      "HTTP_IDLE_TIMEOUT_MS", Long.toString(IDLE_MS))));
   }
 
   @AfterAll
