@@ -76,7 +76,9 @@ final class HeaderTimeout extends ChannelDuplexHandler {
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
     boolean upgraded = msg instanceof HttpResponse response
       && response.status().code() == HttpResponseStatus.SWITCHING_PROTOCOLS.code();
-    boolean answered = msg instanceof LastHttpContent;
+    // A 100 Continue is a full response to Netty but not the answer: the request's body is still to come.
+    boolean informational = msg instanceof HttpResponse response && response.status().code() / 100 == 1;
+    boolean answered = msg instanceof LastHttpContent && !informational;
     super.write(ctx, msg, promise);
     if (upgraded) {
       if (ctx.pipeline().get(VERTX_IDLE) != null) {
