@@ -1,16 +1,16 @@
 package io.crowdwire;
 
 import io.crowdwire.auth.Revocations;
-import io.crowdwire.bridge.BridgeVerticle;
+import io.crowdwire.bridge.RedisBridgeVerticle;
 import io.crowdwire.bus.LocalCodec;
 import io.crowdwire.cluster.ClusterSetup;
 import io.crowdwire.cluster.FleetVerticle;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.http.EdgeGuards;
-import io.crowdwire.http.EdgeVerticle;
+import io.crowdwire.socket.SocketVerticle;
 import io.crowdwire.limits.AccessLimits;
-import io.crowdwire.metrics.ManagementVerticle;
+import io.crowdwire.management.ManagementVerticle;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.socket.LocalConnections;
 import io.vertx.core.DeploymentOptions;
@@ -63,10 +63,10 @@ public final class CrowdwireVerticle extends VerticleBase {
     // One per instance: its connection caps and in-memory windows count across all edge verticles.
     AccessLimits limits = new AccessLimits(vertx, config, metrics);
     EdgeGuards guards = new EdgeGuards(config.server(), limits);
-    return vertx.deployVerticle(new BridgeVerticle(config, state, metrics))
+    return vertx.deployVerticle(new RedisBridgeVerticle(config, state, metrics))
       .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, connections, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
-      .compose(ignored -> vertx.deployVerticle(() -> new EdgeVerticle(config, state, metrics, connections, revocations, limits, guards),
+      .compose(ignored -> vertx.deployVerticle(() -> new SocketVerticle(config, state, metrics, connections, revocations, limits, guards),
         new DeploymentOptions().setInstances(edges)))
       .onSuccess(ignored -> {
         state.markDeployed();

@@ -1,6 +1,6 @@
 package io.crowdwire;
 
-import io.crowdwire.bus.EventId;
+import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.ResumingClient;

@@ -1,6 +1,5 @@
 package io.crowdwire.auth;
 
-import io.crowdwire.bus.CollectionPattern;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 

@@ -1,6 +1,7 @@
 package io.crowdwire.bridge;
 
-import io.crowdwire.bus.Channel;
+import io.crowdwire.eventlog.EventLog;
+import io.crowdwire.model.Channel;
 import io.vertx.core.Future;
 
 import java.util.HashMap;

@@ -1,8 +1,9 @@
 package io.crowdwire.bridge;
 
-import io.crowdwire.bus.Channel;
+import io.crowdwire.eventlog.EventLog;
+import io.crowdwire.model.Channel;
 import io.crowdwire.bus.LiveBatch;
-import io.crowdwire.bus.LogEntry;
+import io.crowdwire.model.LogEntry;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 

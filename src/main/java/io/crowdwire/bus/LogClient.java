@@ -1,5 +1,6 @@
 package io.crowdwire.bus;
 
+import io.crowdwire.model.Channel;
 import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;

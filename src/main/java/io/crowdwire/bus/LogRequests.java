@@ -1,5 +1,8 @@
 package io.crowdwire.bus;
 
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
 import java.util.List;
 
 /**

@@ -1,7 +1,7 @@
 package io.crowdwire.cluster;
 
-import io.crowdwire.bus.Channel;
-import io.crowdwire.bus.Presence;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.Presence;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;

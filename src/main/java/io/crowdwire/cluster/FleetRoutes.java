@@ -3,7 +3,7 @@ package io.crowdwire.cluster;
 import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.SubscribeAuthorization;
 import io.crowdwire.auth.TokenService;
-import io.crowdwire.bus.Channel;
+import io.crowdwire.model.Channel;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.protocol.ErrorCode;

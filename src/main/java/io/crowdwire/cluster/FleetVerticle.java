@@ -2,7 +2,7 @@ package io.crowdwire.cluster;
 
 import io.crowdwire.auth.Revocations;
 import io.crowdwire.bus.Addresses;
-import io.crowdwire.bus.Channel;
+import io.crowdwire.model.Channel;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.protocol.CloseCodes;

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Sits in the pipeline between Netty's HTTP codec and Vert.x's handler, so it sees decoded requests and the
  * responses before they are encoded; all on the channel's event loop.
  */
-final class HeaderTimeout extends ChannelDuplexHandler {
+public final class HeaderTimeout extends ChannelDuplexHandler {
 
   /** The handler Vert.x serves the connection with, and the idle timeout it adds (Vert.x 5.0.10's names). */
   private static final String VERTX_HANDLER = "handler";
@@ -40,7 +40,7 @@ final class HeaderTimeout extends ChannelDuplexHandler {
   }
 
   /** Guards a new connection of the public port (HTTP/1 only: an HTTP/2 connection has no such pipeline). */
-  static void install(HttpConnection connection, long timeoutMs) {
+  public static void install(HttpConnection connection, long timeoutMs) {
     Channel channel = ((ConnectionBase) connection).channel();
     if (channel.pipeline().get(VERTX_HANDLER) != null && channel.pipeline().get(HeaderTimeout.class) == null) {
       channel.pipeline().addBefore(VERTX_HANDLER, "crowdwireHeaderTimeout", new HeaderTimeout(timeoutMs));

@@ -1,7 +1,7 @@
 package io.crowdwire.limits;
 
-import io.crowdwire.bridge.RedisCommands;
-import io.crowdwire.bridge.RedisScript;
+import io.crowdwire.redis.RedisCommands;
+import io.crowdwire.redis.RedisScript;
 import io.crowdwire.config.CrowdwireConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package io.crowdwire.metrics;
 
-import io.crowdwire.bus.LogEntry;
+import io.crowdwire.model.LogEntry;
 import io.crowdwire.health.InstanceState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

@@ -1,8 +1,8 @@
 package io.crowdwire.protocol;
 
-import io.crowdwire.bus.EventId;
-import io.crowdwire.bus.LogEntry;
-import io.crowdwire.bus.Presence;
+import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
+import io.crowdwire.model.Presence;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,9 +1,9 @@
 package io.crowdwire.socket;
 
 import io.crowdwire.bus.Addresses;
-import io.crowdwire.bus.Channel;
-import io.crowdwire.bus.ChannelPatterns;
-import io.crowdwire.bus.Presence;
+import io.crowdwire.model.Channel;
+import io.crowdwire.auth.ChannelPatterns;
+import io.crowdwire.model.Presence;
 import io.crowdwire.config.CrowdwireConfig;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;

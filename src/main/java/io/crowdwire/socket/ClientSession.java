@@ -2,11 +2,11 @@ package io.crowdwire.socket;
 
 import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.Principal;
-import io.crowdwire.bus.Channel;
-import io.crowdwire.bus.EventId;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogRequests.Append;
-import io.crowdwire.bus.Presence;
+import io.crowdwire.model.Presence;
 import io.crowdwire.filter.Filter;
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.filter.FilterException;

@@ -1,9 +1,9 @@
 package io.crowdwire.socket;
 
-import io.crowdwire.bus.Channel;
-import io.crowdwire.bus.EventId;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
 import io.crowdwire.bus.LogClient;
-import io.crowdwire.bus.LogEntry;
+import io.crowdwire.model.LogEntry;
 import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Claim;
 

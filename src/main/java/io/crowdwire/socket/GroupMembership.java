@@ -1,7 +1,7 @@
 package io.crowdwire.socket;
 
-import io.crowdwire.bus.EventId;
-import io.crowdwire.bus.LogEntry;
+import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 

@@ -1,8 +1,8 @@
 package io.crowdwire.socket;
 
-import io.crowdwire.bus.Channel;
+import io.crowdwire.model.Channel;
 import io.crowdwire.bus.LogClient;
-import io.crowdwire.bus.EventId;
+import io.crowdwire.model.EventId;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.protocol.Frames;

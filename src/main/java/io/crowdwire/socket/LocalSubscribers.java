@@ -1,6 +1,6 @@
 package io.crowdwire.socket;
 
-import io.crowdwire.bus.Channel;
+import io.crowdwire.model.Channel;
 import io.crowdwire.bus.LiveBatch;
 
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package io.crowdwire.webhook;
 
-import io.crowdwire.bus.Channel;
+import io.crowdwire.model.Channel;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;

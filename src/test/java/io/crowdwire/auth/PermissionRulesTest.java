@@ -1,6 +1,5 @@
 package io.crowdwire.auth;
 
-import io.crowdwire.bus.CollectionPattern;
 import io.crowdwire.config.ConfigLoader;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;

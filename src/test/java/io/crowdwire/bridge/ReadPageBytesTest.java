@@ -1,8 +1,11 @@
 package io.crowdwire.bridge;
 
-import io.crowdwire.bus.Channel;
-import io.crowdwire.bus.EventId;
-import io.crowdwire.bus.LogEntry;
+import io.crowdwire.eventlog.EventLog;
+import io.crowdwire.eventlog.MemoryEventLog;
+import io.crowdwire.redis.RedisEventLog;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;

@@ -1,7 +1,7 @@
 package io.crowdwire.bridge;
 
 import io.crowdwire.Crowdwire;
-import io.crowdwire.bus.EventId;
+import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.ResumingClient;

@@ -1,7 +1,7 @@
 package io.crowdwire.clients;
 
 import io.crowdwire.Crowdwire;
-import io.crowdwire.bus.EventId;
+import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.NodeClient;
 import io.crowdwire.testsupport.RedisProcess;

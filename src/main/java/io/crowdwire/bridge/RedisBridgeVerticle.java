@@ -1,0 +1,83 @@
+package io.crowdwire.bridge;
+
+import io.crowdwire.eventlog.EventLog;
+import io.crowdwire.eventlog.MemoryEventLog;
+import io.crowdwire.redis.RedisEventLog;
+import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogRequests.Ack;
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.LogRequests.Unwatch;
+import io.crowdwire.bus.LogRequests.Watch;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.config.UrlMasking;
+import io.crowdwire.health.InstanceState;
+import io.crowdwire.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+
+/**
+ * The only code that knows where events are stored. It serves appends, reads and watches from the local
+ * bus and publishes live entries to this instance's socket verticles. One instance per process.
+ */
+public final class RedisBridgeVerticle extends VerticleBase {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final CrowdwireConfig config;
+  private final InstanceState state;
+  private final Metrics metrics;
+  private EventLog log;
+  private ChannelWatches watches;
+
+  public RedisBridgeVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics) {
+    this.config = config;
+    this.state = state;
+    this.metrics = metrics;
+  }
+
+  @Override
+  public Future<?> start() {
+    EventBus bus = vertx.eventBus();
+    LiveCoalescer live = new LiveCoalescer(vertx, context, config.socket().liveBatchMs(),
+      config.limits().replayPageSize(), batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
+    log = config.redis().embedded()
+      ? new MemoryEventLog(config.events(), config.groups(), live, System::currentTimeMillis)
+      : new RedisEventLog(vertx, config, live, metrics);
+    watches = new ChannelWatches(log);
+    SharedReads reads = new SharedReads(log::read);
+    state.backend(log::available, watches::size);
+
+    bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
+      .onSuccess(appended -> metrics.appended(appended.duplicate()))));
+    bus.<Read>localConsumer(Addresses.READ, message -> reply(message, reads.read(message.body())));
+    bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));
+    bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));
+    bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
+    bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
+    return log.start();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return state.edgesStopped(context, config.server().drainMs() + 1_000).compose(ignored -> log.close());
+  }
+
+  private static void reply(Message<?> message, Future<?> result) {
+    result.onComplete(done -> {
+      if (done.succeeded()) {
+        message.reply(done.result(), LOCAL);
+      } else {
+        // Whatever failed (Redis refused, timed out, was read-only, replicas did not confirm), nothing is acknowledged:
+        // the caller retries, and a retry with the same delivery id is stored once. The reason reaches clients and
+        // logs: a node's URL in it keeps its credentials to itself.
+        message.fail(Addresses.FailureCodes.UNAVAILABLE, "event store unavailable: " + UrlMasking.mask(done.cause().getMessage()));
+      }
+    });
+  }
+}

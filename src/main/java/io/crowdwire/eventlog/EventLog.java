@@ -1,0 +1,70 @@
+package io.crowdwire.eventlog;
+
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
+import io.crowdwire.bus.LogRequests.Ack;
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Read;
+import io.vertx.core.Future;
+
+import java.util.List;
+
+/**
+ * The durable, ordered log of every channel: the contract both backends keep ({@link RedisEventLog} for
+ * Redis, {@link MemoryEventLog} for the embedded default). Calls come from the bridge's event loop only.
+ * Live entries of watched channels go to the {@link LiveSink} given at construction, in log order, each
+ * at most once per watch.
+ */
+public interface EventLog {
+
+  Future<Void> start();
+
+  Future<Appended> append(Append request);
+
+  Future<History> read(Read request);
+
+  /** Consumer groups: see {@link Claim}. */
+  Future<Claimed> claim(Claim request);
+
+  Future<Integer> ack(Ack request);
+
+  /** Relay {@code channel} live to the sink; completes once no entry appended from now on can be missed. */
+  Future<Void> watch(Channel channel);
+
+  void unwatch(Channel channel);
+
+  /** Whether appends and reads can succeed now. */
+  boolean available();
+
+  Future<Void> close();
+
+  /** Receives live entries of watched channels. */
+  interface LiveSink {
+    void accept(Channel channel, LogEntry entry);
+  }
+
+  /**
+   * The page answering {@code read}, given what the log holds: entries after {@code read.after()} if none of
+   * them was dropped by retention, else nothing and {@code recovered=false} (never a partial replay).
+   *
+   * @param maxDeleted the newest id retention or deletion ever removed from the channel
+   */
+  static History history(Read read, List<LogEntry> page, boolean cutByBytes, EventId top, EventId maxDeleted) {
+    EventId after = read.after();
+    if (after == null) {
+      return new History(List.of(), top, true, false);
+    }
+    // "0" asks for whatever is retained, so it is always complete; a real cursor must not predate
+    // the retention horizon, nor come from a log this one never was (an id beyond its top).
+    boolean recovered = after.equals(EventId.ZERO) || (after.compareTo(maxDeleted) >= 0 && !after.isAfter(top));
+    if (!recovered) {
+      return new History(List.of(), top, false, false);
+    }
+    return new History(page, top, true, cutByBytes || (read.limit() > 0 && page.size() >= read.limit()));
+  }
+}

@@ -1,0 +1,179 @@
+package io.crowdwire.redis;
+
+import io.crowdwire.eventlog.EventLog;
+import io.crowdwire.eventlog.LogUnavailableException;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
+import io.crowdwire.bus.LogRequests.Ack;
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Appended;
+import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.metrics.Metrics;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.NetClientOptions;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.ProtocolVersion;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisRole;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The log on Redis (standalone, a Redis Cluster or a Sentinel-managed primary): one stream per channel, appended
+ * by one Lua script (de-duplicate, XADD, trim, publish), read by another, and relayed live by
+ * {@link RedisLiveFeed}, which also heals gaps after an outage or a slot move.
+ */
+public final class RedisEventLog implements EventLog {
+
+  private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/append.lua");
+  private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/read.lua");
+  private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");
+
+  private final CrowdwireConfig config;
+  private final RedisCommands commands;
+  private final PubSub pubSub;
+  private final RedisLiveFeed feed;
+  private final Metrics metrics;
+
+  public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink, Metrics metrics) {
+    this.config = config;
+    this.metrics = metrics;
+    CrowdwireConfig.Redis redis = config.redis();
+    // On a cluster each script goes to the master owning the slot of its keys (they share the channel's hash tag).
+    this.commands = RedisCommands.create(vertx, redis, redis.poolSize());
+    this.pubSub = redis.mode() == CrowdwireConfig.Redis.Mode.CLUSTER ? PubSub.SHARDED : PubSub.PLAIN;
+    NodeClients nodes = new NodeClients(vertx, node -> nodeOptions(redis, node), 2);
+    RedisTopology topology = switch (redis.mode()) {
+      case STANDALONE -> new StandaloneTopology(nodes, redis.endpoints().get(0));
+      case CLUSTER -> new ClusterTopology(nodes, redis.endpoints());
+      case SENTINEL -> new SentinelTopology(nodes, redis.endpoints(), redis.masterName());
+    };
+    this.feed = new RedisLiveFeed(vertx, topology, pubSub, this::read, sink,
+      () -> new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics);
+  }
+
+  /** How every Redis client of this instance reaches the configured Redis (the rate limiter has its own pool). */
+  public static RedisOptions options(CrowdwireConfig.Redis redis) {
+    RedisOptions options = new RedisOptions()
+      .setEndpoints(new ArrayList<>(redis.endpoints()))
+      .setPreferredProtocolVersion(ProtocolVersion.RESP3)
+      .setNetClientOptions(new NetClientOptions().setConnectTimeout((int) Math.min(Integer.MAX_VALUE, redis.requestTimeoutMs()))
+        .setTcpKeepAlive(true).setTcpNoDelay(true));
+    return switch (redis.mode()) {
+      case STANDALONE -> options.setType(RedisClientType.STANDALONE);
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER);
+      // Sentinel-managed: new connections go to the primary the sentinels name (asked again every second).
+      case SENTINEL -> options.setType(RedisClientType.SENTINEL).setRole(RedisRole.MASTER).setMasterName(redis.masterName());
+    };
+  }
+
+  /** How a client of the one node at {@code url} (a master found in a cluster's slots, say) reaches it. */
+  static RedisOptions nodeOptions(CrowdwireConfig.Redis redis, String url) {
+    return options(redis).setType(RedisClientType.STANDALONE).setEndpoints(new ArrayList<>(List.of(url)));
+  }
+
+  @Override
+  public Future<Void> start() {
+    return feed.start();
+  }
+
+  @Override
+  public Future<Appended> append(Append request) {
+    Channel channel = request.channel();
+    String deliveryId = request.deliveryId() == null ? "" : request.deliveryId();
+    List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId), RedisKeys.groups(channel));
+    List<String> args = List.of(request.data(), Integer.toString(config.events().maxLength()),
+      Long.toString(config.events().retentionMs()), RedisKeys.live(channel), deliveryId,
+      Long.toString(config.events().dedupeWindowMs()), pubSub.publish, Long.toString(config.groups().idleTtlMs()));
+    CrowdwireConfig.Redis redis = config.redis();
+    if (redis.waitReplicas() == 0) {
+      return APPEND.run(commands, keys, args).map(RedisEventLog::appended);
+    }
+    Request wait = Request.cmd(Command.WAIT).arg(redis.waitReplicas()).arg(redis.waitTimeoutMs());
+    return APPEND.runThen(commands, keys, args, wait).compose(replies -> {
+      int confirmed = replies.get(1).toInteger();
+      // Stored on the primary but not yet safe from its failure: the sender's retry, with the same delivery id,
+      // is answered with this event once the replicas have it, or stores it again on a primary that lost it.
+      if (confirmed >= redis.waitReplicas()) {
+        return Future.succeededFuture(appended(replies.get(0)));
+      }
+      metrics.replicaShortfall();
+      return Future.failedFuture(new LogUnavailableException(confirmed + " of " + redis.waitReplicas()
+        + " replicas confirmed the event within " + redis.waitTimeoutMs() + " ms"));
+    });
+  }
+
+  private static Appended appended(Response reply) {
+    return new Appended(EventId.parse(reply.get(0).toString()), reply.get(1).toInteger() == 1);
+  }
+
+  @Override
+  public Future<History> read(Read request) {
+    String after = request.after() == null ? "" : request.after().toString();
+    List<String> args = List.of(after, Integer.toString(request.limit()), Long.toString(config.events().retentionMs()),
+      Integer.toString(config.events().maxLength()), Long.toString(request.maxBytes()));
+    return READ.run(commands, List.of(RedisKeys.stream(request.channel())), args)
+      .map(reply -> EventLog.history(request, entries(reply.get(2)), reply.get(3).toInteger() == 1,
+        EventId.parse(reply.get(0).toString()), EventId.parse(reply.get(1).toString())));
+  }
+
+  @Override
+  public Future<Claimed> claim(Claim request) {
+    CrowdwireConfig.Groups groups = config.groups();
+    List<String> args = List.of(request.group(), request.consumer(), Integer.toString(request.count()),
+      Long.toString(request.reclaimAfterMs()), Long.toString(groups.idleTtlMs()), Integer.toString(groups.maxPerCollection()),
+      request.from() == null ? "$" : request.from().toString());
+    List<String> keys = List.of(RedisKeys.stream(request.channel()), RedisKeys.groups(request.channel()));
+    return GROUP_CLAIM.run(commands, keys, args)
+      .map(reply -> new Claimed(entries(reply.get(2)), EventId.parse(reply.get(1).toString()), reply.get(0).toInteger() == 1));
+  }
+
+  @Override
+  public Future<Integer> ack(Ack request) {
+    String stream = RedisKeys.stream(request.channel());
+    Request xack = Request.cmd(Command.XACK).arg(stream).arg(request.group());
+    request.ids().forEach(id -> xack.arg(id.toString()));
+    return commands.send(stream, xack).map(Response::toInteger);
+  }
+
+  private static List<LogEntry> entries(Response xrange) {
+    List<LogEntry> entries = new ArrayList<>(xrange.size());
+    for (Response entry : xrange) {
+      // Each entry is [id, [field, value]] with the single field "d".
+      entries.add(new LogEntry(EventId.parse(entry.get(0).toString()), entry.get(1).get(1).toString()));
+    }
+    return entries;
+  }
+
+  @Override
+  public Future<Void> watch(Channel channel) {
+    return feed.watch(channel);
+  }
+
+  @Override
+  public void unwatch(Channel channel) {
+    feed.unwatch(channel);
+  }
+
+  @Override
+  public boolean available() {
+    return feed.connected();
+  }
+
+  @Override
+  public Future<Void> close() {
+    feed.close();
+    commands.close();
+    return Future.succeededFuture();
+  }
+}

@@ -1,0 +1,59 @@
+package io.crowdwire.redis;
+
+import io.crowdwire.model.Channel;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Names of a channel's Redis keys. All share the hash tag {@code {database/collection}}, so Redis Cluster
+ * keeps a channel's stream and delivery ids on one node and the append script can touch them together.
+ */
+final class RedisKeys {
+
+  /** Hash slots of a Redis Cluster. */
+  static final int SLOTS = 16384;
+  private static final String PREFIX = "cw:";
+
+  private RedisKeys() {
+  }
+
+  static String tag(Channel channel) {
+    return "{" + channel.key() + "}";
+  }
+
+  static String stream(Channel channel) {
+    return PREFIX + tag(channel) + ":log";
+  }
+
+  static String delivery(Channel channel, String deliveryId) {
+    return PREFIX + tag(channel) + ":dlv:" + deliveryId;
+  }
+
+  /** The channel's consumer groups, each scored by the time of its last claim (see groups.lua). */
+  static String groups(Channel channel) {
+    return PREFIX + tag(channel) + ":groups";
+  }
+
+  /** The pub/sub channel carrying the channel's live entries; it shares the hash tag, so its slot too. */
+  static String live(Channel channel) {
+    return PREFIX + tag(channel);
+  }
+
+  /**
+   * The Redis Cluster slot of a key or sharded channel: CRC16 (XMODEM) of its hash tag, the part between the
+   * first '{' and the next '}' when that is not empty, else of the whole name, modulo 16384.
+   */
+  static int slot(String name) {
+    int open = name.indexOf('{');
+    int close = open < 0 ? -1 : name.indexOf('}', open + 1);
+    String hashed = close > open + 1 ? name.substring(open + 1, close) : name;
+    int crc = 0;
+    for (byte b : hashed.getBytes(StandardCharsets.UTF_8)) {
+      crc ^= (b & 0xff) << 8;
+      for (int bit = 0; bit < 8; bit++) {
+        crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+      }
+    }
+    return (crc & 0xffff) % SLOTS;
+  }
+}
