@@ -27,13 +27,18 @@ function table(head, rows) {
   return lines.join('\n');
 }
 
-/** A row per target plus a ratio row ours/seed over the numeric columns given by cols (value getters). */
+/** The baselines ours is compared with, when they ran: the seed's service and an earlier build of ours. */
+const BASELINES = ['seed', 'before'];
+
+/** A row per target plus a ratio row ours/baseline over the numeric columns given by cols (value getters). */
 function section(scs, head, cols) {
   const rows = [];
   for (const sc of [].concat(scs)) {
     for (const t of targetsOf(sc)) rows.push([sc, t, ...cols.map((c) => c.fmt(c.get(results[sc][t])))]);
-    if (results[sc] && results[sc].ours && results[sc].seed) {
-      rows.push([sc, '**ours/seed**', ...cols.map((c) => (c.ratio === false ? '' : ratio(c.get(results[sc].ours), c.get(results[sc].seed))))]);
+    for (const base of BASELINES) {
+      if (results[sc] && results[sc].ours && results[sc][base]) {
+        rows.push([sc, `**ours/${base}**`, ...cols.map((c) => (c.ratio === false ? '' : ratio(c.get(results[sc].ours), c.get(results[sc][base]))))]);
+      }
     }
   }
   return rows.length ? table(['scenario', 'target', ...head], rows) : null;
@@ -91,8 +96,11 @@ if (results.memory) {
       if (!s) continue;
       rows.push(['memory', t, f0(s.connections), f1(r.baselineRssKiB / 1024), f1(s.rssKiB / 1024), f2(s.perConnKiB), s.marginalPerConnKiB != null ? f2(s.marginalPerConnKiB) : '–']);
     }
-    const o = results.memory.ours && results.memory.ours.steps[i]; const sd = results.memory.seed && results.memory.seed.steps[i];
-    if (o && sd) rows.push(['memory', '**ours/seed**', '', '', ratio(o.rssKiB, sd.rssKiB), ratio(o.perConnKiB, sd.perConnKiB), o.marginalPerConnKiB != null ? ratio(o.marginalPerConnKiB, sd.marginalPerConnKiB) : '']);
+    const o = results.memory.ours && results.memory.ours.steps[i];
+    for (const base of BASELINES) {
+      const sd = results.memory[base] && results.memory[base].steps[i];
+      if (o && sd) rows.push(['memory', `**ours/${base}**`, '', '', ratio(o.rssKiB, sd.rssKiB), ratio(o.perConnKiB, sd.perConnKiB), o.marginalPerConnKiB != null ? ratio(o.marginalPerConnKiB, sd.marginalPerConnKiB) : '']);
+    }
   }
   out.push('### Memory per idle subscribed connection (RSS of the server process)', '',
     table(['scenario', 'target', 'connections', 'RSS before MiB', 'RSS MiB', 'KiB/connection', 'KiB/connection, marginal'], rows), '');

@@ -3,6 +3,7 @@
 # one after the other, on one throwaway Redis, then a table with the ratios ours/seed.
 #
 #   bench/run.sh [--quick] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
+#   bench/run.sh --before OLD.jar --targets ours,before [...]   # this build against an earlier one, in one run
 #   bench/run.sh --url http://127.0.0.1:PORT [--pid PID] [--quick] [scenario ...]   # a service already running
 #
 # Scenarios: fanout-sat fanout-rate many-collections ingest memory reconnect (default: all).
@@ -19,6 +20,7 @@ targets=ours,seed
 build=auto
 ext_url=''
 ext_pid=''
+before_jar=''
 sets=()
 scenarios=()
 while [ $# -gt 0 ]; do
@@ -28,9 +30,10 @@ while [ $# -gt 0 ]; do
     --no-build) build=no ;;
     --url) ext_url=$2; targets=url; shift ;;
     --pid) ext_pid=$2; shift ;;
+    --before) before_jar=$2; shift ;;
     --build) build=yes ;;
     --set) sets+=(--set "$2"); shift ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1") ;;
   esac
@@ -69,6 +72,10 @@ out="$bench/results/$run_id"
 mkdir -p "$out/logs"
 # run a copy of the jar: a rebuild in the work tree during the run must not pull classes from under the JVM
 [ -n "$ext_url" ] || cp "$jar" "$out/crowdwire.jar"
+case ",$targets," in
+  *,before,*) [ -f "$before_jar" ] || { echo "the target 'before' needs --before OLD.jar" >&2; exit 2; }
+    cp "$before_jar" "$out/before.jar" ;;
+esac
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
@@ -133,9 +140,11 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
   local name=$1 scenario=$2
   target_port=$(free_port)
   case "$name" in
-    ours)
+    ours|before)     # this build, or the earlier one given with --before, with the same settings
+      local jar_file=$out/crowdwire.jar
+      [ "$name" = before ] && jar_file=$out/before.jar
       (cd "$root" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
-        exec java $java_opts -jar "$out/crowdwire.jar" > "$out/logs/ours-$scenario.log" 2>&1) &
+        exec java $java_opts -jar "$jar_file" > "$out/logs/$name-$scenario.log" 2>&1) &
       target_pid=$!
       ;;
     seed)
@@ -145,7 +154,7 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
       target_url=$ext_url; target_pid=$ext_pid
       return 0
       ;;
-    *) echo "unknown target $name (ours, seed)" >&2; exit 2 ;;
+    *) echo "unknown target $name (ours, before, seed)" >&2; exit 2 ;;
   esac
   target_url=http://127.0.0.1:$target_port
   pids+=("$target_pid")

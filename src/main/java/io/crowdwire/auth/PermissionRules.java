@@ -2,6 +2,7 @@ package io.crowdwire.auth;
 
 import io.crowdwire.config.CrowdwireConfig;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,8 +19,13 @@ public final class PermissionRules {
 
   public PermissionRules(CrowdwireConfig.Permissions config) {
     this.configured = config.rulesConfigured();
-    this.publicCollections = config.publicCollections();
-    this.roles = config.roles();
+    this.publicCollections = parse(config.publicCollections());
+    this.roles = new HashMap<>();
+    config.roles().forEach((role, patterns) -> roles.put(role, parse(patterns)));
+  }
+
+  private static List<CollectionPattern> parse(List<String> patterns) {
+    return patterns.stream().map(CollectionPattern::parse).toList();
   }
 
   public boolean configured() {

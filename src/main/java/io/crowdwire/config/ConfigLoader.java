@@ -15,7 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
  * Builds the {@link CrowdwireConfig}: the defaults shipped in the jar, then {@code conf/crowdwire.yaml}
@@ -31,6 +33,8 @@ public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
     .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
     .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+  private static final List<ConfigCheck> CHECKS = ServiceLoader.load(ConfigCheck.class).stream()
+    .map(ServiceLoader.Provider::get).toList();
 
   private ConfigLoader() {
   }
@@ -52,13 +56,16 @@ public final class ConfigLoader {
         set(tree, path, value);
       }
     });
+    CrowdwireConfig config;
     try {
-      return YAML.treeToValue(tree, CrowdwireConfig.class);
+      config = YAML.treeToValue(tree, CrowdwireConfig.class);
     } catch (JsonMappingException e) {
       throw new IllegalArgumentException("invalid configuration at " + key(e) + ": " + e.getOriginalMessage(), e);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("invalid configuration: " + e.getOriginalMessage(), e);
     }
+    CHECKS.forEach(check -> check.check(config));
+    return config;
   }
 
   /** Where in the file a value was refused, as {@code permissions.roles.editor[1]}: Jackson's own message lacks it. */

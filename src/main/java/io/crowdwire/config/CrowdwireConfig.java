@@ -3,23 +3,15 @@ package io.crowdwire.config;
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import io.crowdwire.auth.PemKeys;
-import io.crowdwire.auth.CollectionPattern;
-import io.crowdwire.auth.ChannelPatterns;
-import io.crowdwire.limits.ClientAddress;
-import io.crowdwire.webhook.StandardWebhookSignature;
-import io.crowdwire.webhook.WebhookScheme;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The whole configuration, one typed object built once by {@link ConfigLoader} and passed down.
@@ -154,7 +146,6 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       jwksUrl = jwksUrl == null ? "" : jwksUrl.trim();
       issuer = issuer == null ? "" : issuer.trim();
       audience = audience == null ? "" : audience;
-      PemKeys.parse(jwtPublicKeys);
       if (!jwksUrl.isEmpty() && !httpUrl(jwksUrl)) {
         throw new IllegalArgumentException("auth.jwksUrl must be an http:// or https:// URL, not '" + jwksUrl + "'");
       }
@@ -180,7 +171,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     @Override
     public String toString() {
       return "Auth[developmentMode=" + developmentMode() + ", previousSecret=" + !jwtPreviousSecret.isEmpty()
-        + ", publicKeys=" + PemKeys.parse(jwtPublicKeys).size() + ", jwksUrl=" + UrlMasking.mask(jwksUrl) + ", jwksMinRefreshMs="
+        + ", publicKeys=" + !jwtPublicKeys.isBlank() + ", jwksUrl=" + UrlMasking.mask(jwksUrl) + ", jwksMinRefreshMs="
         + jwksMinRefreshMs + ", jwksMaxAgeMs=" + jwksMaxAgeMs + ", issuer=" + issuer + ", audience=" + audience
         + ", leewaySeconds=" + leewaySeconds + ", webhookAuth=" + webhookAuth + ", webhookRole=" + webhookRole
         + ", adminRole=" + adminRole + ", allowAnonymous=" + allowAnonymous + ", sockJsAuthTimeoutMs="
@@ -233,7 +224,6 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       replayPageBytes = Math.min(replayPageBytes, Math.max(1, writeQueueBytes / 2));
       trustedProxies = trustedProxies == null ? "" : trustedProxies;
       allowedOrigins = allowedOrigins == null ? "" : allowedOrigins;
-      ClientAddress.parse(trustedProxies);
     }
 
     /** Every limit but the protective ones (bounded output, store requests), which keep their defaults. */
@@ -318,7 +308,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   /**
    * Channels clients may publish to ({@code writable}), and channels whose subscribers are told who joins and
-   * leaves ({@code presence}), as {@link ChannelPatterns} lists; both empty by default.
+   * leaves ({@code presence}), as comma-separated pattern lists (auth.ChannelPatterns); both empty by default.
    *
    * @param publishPerSecond      PUBLISHes one connection may make per second (0 = no limit)
    * @param publishBytesPerSecond bytes of events one connection may publish per second (0 = no limit)
@@ -329,10 +319,9 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     public static final int DEFAULT_PUBLISH_PER_SECOND = 10;
     public static final int DEFAULT_PUBLISH_BYTES_PER_SECOND = 131_072;
 
-    /** A bad pattern fails the start with the pattern named. */
     public Channels {
-      ChannelPatterns.parse(writable);
-      ChannelPatterns.parse(presence);
+      writable = writable == null ? "" : writable;
+      presence = presence == null ? "" : presence;
       if (publishPerSecond < 0 || publishBytesPerSecond < 0) {
         throw new IllegalArgumentException("channels.publishPerSecond and channels.publishBytesPerSecond must be 0 (off) or positive");
       }
@@ -341,14 +330,6 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     /** These channels with the default publish limits. */
     public Channels(String writable, String presence) {
       this(writable, presence, DEFAULT_PUBLISH_PER_SECOND, DEFAULT_PUBLISH_BYTES_PER_SECOND);
-    }
-
-    public ChannelPatterns writablePatterns() {
-      return ChannelPatterns.parse(writable);
-    }
-
-    public ChannelPatterns presencePatterns() {
-      return ChannelPatterns.parse(presence);
     }
   }
 
@@ -379,8 +360,8 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   /**
    * Who may subscribe to which (db, collection), by rules over token claims (auth.PermissionRules), and the VSKI
-   * master's optional say on it (auth.AuthorizationCallback). The patterns are parsed here, once, so a bad one stops
-   * the start with its key named.
+   * master's optional say on it (auth.AuthorizationCallback). The patterns are kept as written; auth parses them
+   * (auth.AuthConfigCheck refuses a bad one at start, with its key named).
    *
    * @param publicCollections {@code public}: patterns every connection may subscribe to
    * @param roles             role -> patterns, for tokens with that role in their {@code roles} claim
@@ -389,7 +370,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * @param callbackCallsPerMinute requests to the callback one connection may cause per minute (verdicts taken from
    *                          the cache or shared with a request in flight do not count); 0 = no limit
    */
-  public record Permissions(List<CollectionPattern> publicCollections, Map<String, List<CollectionPattern>> roles,
+  public record Permissions(List<String> publicCollections, Map<String, List<String>> roles,
                             String collectionsClaim, String callbackUrl, long callbackTimeoutMs, long callbackCacheTtlMs,
                             int callbackCacheSize, int callbackCallsPerMinute) {
 
@@ -416,7 +397,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
         callbackCacheSize, DEFAULT_CALLBACK_CALLS_PER_MINUTE);
     }
 
-    /** From the file's text: every pattern parsed, a bad one refused with its key named. */
+    /** From the file's text: every list present, a missing one refused with its key named. */
     @JsonCreator
     public static Permissions parse(@JsonProperty("public") List<String> publicCollections,
                                     @JsonProperty("roles") Map<String, List<String>> roles,
@@ -429,26 +410,23 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       if (roles == null) {
         throw new IllegalArgumentException("permissions.roles must map roles to lists of patterns");
       }
-      Map<String, List<CollectionPattern>> parsedRoles = new LinkedHashMap<>();
-      roles.forEach((role, patterns) -> parsedRoles.put(role, patterns(patterns, "permissions.roles." + role)));
-      return new Permissions(patterns(publicCollections, "permissions.public"), parsedRoles,
+      Map<String, List<String>> checkedRoles = new LinkedHashMap<>();
+      roles.forEach((role, patterns) -> checkedRoles.put(role, patterns(patterns, "permissions.roles." + role)));
+      return new Permissions(patterns(publicCollections, "permissions.public"), checkedRoles,
         collectionsClaim == null ? "" : collectionsClaim.trim(), callbackUrl == null ? "" : callbackUrl.trim(),
         callbackTimeoutMs, callbackCacheTtlMs, callbackCacheSize, callbackCallsPerMinute);
     }
 
-    private static List<CollectionPattern> patterns(List<String> texts, String key) {
+    private static List<String> patterns(List<String> texts, String key) {
       if (texts == null) {
         throw new IllegalArgumentException(key + " must be a list of patterns");
       }
-      List<CollectionPattern> patterns = new ArrayList<>(texts.size());
       for (int i = 0; i < texts.size(); i++) {
-        try {
-          patterns.add(CollectionPattern.parse(texts.get(i) == null ? "" : texts.get(i)));
-        } catch (IllegalArgumentException e) {
-          throw new IllegalArgumentException(key + "[" + i + "]: " + e.getMessage(), e);
+        if (texts.get(i) == null || texts.get(i).isBlank()) {
+          throw new IllegalArgumentException(key + "[" + i + "]: a pattern may not be empty");
         }
       }
-      return List.copyOf(patterns);
+      return List.copyOf(texts);
     }
 
     /** Whether any rule is configured: then whatever no rule allows is denied. */
@@ -462,35 +440,17 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   }
 
   /**
-   * How webhook senders prove who they are: the {@code schemes} accepted (comma-separated {@link WebhookScheme}
-   * names), the secrets of each signature scheme (comma-separated, several while one is rotated out), and how far a
+   * How webhook senders prove who they are: the {@code schemes} accepted (comma-separated names of
+   * webhook.WebhookScheme), the secrets of each signature scheme (comma-separated, several while one is rotated out), and how far a
    * Standard Webhooks timestamp may be from this clock.
    */
   public record Webhooks(String schemes, String standardSecrets, String githubSecrets, long toleranceSeconds) {
 
-    /** A scheme that cannot verify anything (unknown, or a signature scheme without a secret) fails the start. */
+    /** Schemes and secrets are checked by webhook.WebhookConfigCheck, which knows what each scheme needs. */
     public Webhooks {
-      Set<WebhookScheme> enabled = WebhookScheme.parse(schemes);
-      List<String> standard = commaList(standardSecrets);
-      for (int i = 0; i < standard.size(); i++) {
-        if (!StandardWebhookSignature.isSecret(standard.get(i))) {
-          // The value itself is never repeated: it would land in logs.
-          throw new IllegalArgumentException("webhooks.standardSecrets: secret " + (i + 1) + " is not whsec_<base64 key>");
-        }
-      }
-      if (enabled.contains(WebhookScheme.STANDARD) && standard.isEmpty()) {
-        throw new IllegalArgumentException("webhooks.schemes enables 'standard' but webhooks.standardSecrets is empty");
-      }
-      if (enabled.contains(WebhookScheme.GITHUB) && commaList(githubSecrets).isEmpty()) {
-        throw new IllegalArgumentException("webhooks.schemes enables 'github' but webhooks.githubSecrets is empty");
-      }
       if (toleranceSeconds <= 0) {
         throw new IllegalArgumentException("webhooks.toleranceSeconds must be positive, not " + toleranceSeconds);
       }
-    }
-
-    public Set<WebhookScheme> enabledSchemes() {
-      return WebhookScheme.parse(schemes);
     }
 
     public List<String> standardSecretList() {

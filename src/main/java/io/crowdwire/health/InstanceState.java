@@ -1,5 +1,6 @@
 package io.crowdwire.health;
 
+import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -13,7 +14,7 @@ import java.util.function.IntSupplier;
  * What this instance knows about itself, shared by its verticles (each on its own event loop, hence the
  * atomics): connection count, whether the event store answers, whether it is deployed or draining.
  */
-public final class InstanceState {
+public final class InstanceState implements Metrics.Gauges {
 
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger subscriptions = new AtomicInteger();
@@ -40,6 +41,7 @@ public final class InstanceState {
     connections.decrementAndGet();
   }
 
+  @Override
   public int connections() {
     return connections.get();
   }
@@ -52,11 +54,13 @@ public final class InstanceState {
     subscriptions.decrementAndGet();
   }
 
+  @Override
   public int subscriptions() {
     return subscriptions.get();
   }
 
   /** Channels with at least one local subscriber. */
+  @Override
   public int channels() {
     return watchedChannels.getAsInt();
   }
@@ -128,6 +132,7 @@ public final class InstanceState {
   }
 
   /** Ready for new clients and webhooks: deployed, not draining, and the event store answers. */
+  @Override
   public boolean ready() {
     return deployed.get() && !draining.get() && backendAvailable();
   }

@@ -1,7 +1,6 @@
 package io.crowdwire.metrics;
 
 import io.crowdwire.model.LogEntry;
-import io.crowdwire.health.InstanceState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -49,12 +48,23 @@ public final class Metrics {
     .description("Appends refused (503) because fewer replicas than redis.waitReplicas confirmed them in time")
     .register(registry);
 
-  public Metrics(InstanceState state) {
-    Gauge.builder("crowdwire.connections", state, InstanceState::connections)
+  /** What the gauges read: the instance's own counts (health.InstanceState). */
+  public interface Gauges {
+    int connections();
+
+    int subscriptions();
+
+    int channels();
+
+    boolean ready();
+  }
+
+  public Metrics(Gauges state) {
+    Gauge.builder("crowdwire.connections", state, Gauges::connections)
       .description("Open client connections (WebSocket and SockJS)").register(registry);
-    Gauge.builder("crowdwire.subscriptions", state, InstanceState::subscriptions)
+    Gauge.builder("crowdwire.subscriptions", state, Gauges::subscriptions)
       .description("Active subscriptions").register(registry);
-    Gauge.builder("crowdwire.channels.watched", state, InstanceState::channels)
+    Gauge.builder("crowdwire.channels.watched", state, Gauges::channels)
       .description("Channels with local subscribers, each one Redis subscription").register(registry);
     Gauge.builder("crowdwire.ready", state, s -> s.ready() ? 1 : 0)
       .description("1 when the instance accepts clients and webhooks").register(registry);

@@ -27,8 +27,8 @@ public final class ClientChannels {
   private final Function<Channel, Future<List<Presence>>> regionPresence;
 
   public ClientChannels(CrowdwireConfig.Channels config, EventBus bus, Function<Channel, Future<List<Presence>>> regionPresence) {
-    this.writable = config.writablePatterns();
-    this.announced = config.presencePatterns();
+    this.writable = ChannelPatterns.parse(config.writable());
+    this.announced = ChannelPatterns.parse(config.presence());
     this.bus = bus;
     this.regionPresence = regionPresence;
   }

@@ -39,7 +39,7 @@ public final class WebhookAuthenticator {
   public WebhookAuthenticator(CrowdwireConfig config, TokenService tokens) {
     CrowdwireConfig.Webhooks webhooks = config.webhooks();
     this.required = config.auth().webhookAuth();
-    this.enabled = webhooks.enabledSchemes();
+    this.enabled = WebhookScheme.parse(webhooks.schemes());
     this.role = config.auth().webhookRole();
     this.tokens = tokens;
     this.standard = new StandardWebhookSignature(webhooks.standardSecretList(), webhooks.toleranceSeconds());

@@ -233,12 +233,12 @@ class ConfigLoaderTest {
   @Test
   void webhookSchemesAndSecretsComeFromTheEnvironmentAndDefaultToJwtOnly() {
     CrowdwireConfig.Webhooks defaults = ConfigLoader.defaults().webhooks();
-    assertThat(defaults.enabledSchemes()).containsExactly(WebhookScheme.JWT);
+    assertThat(WebhookScheme.parse(defaults.schemes())).containsExactly(WebhookScheme.JWT);
     assertThat(defaults.toleranceSeconds()).isEqualTo(300);
     CrowdwireConfig.Webhooks webhooks = ConfigLoader.load(null, Map.of("WEBHOOK_SCHEMES", "github, Standard",
       "WEBHOOK_STANDARD_SECRETS", "whsec_b2xk, whsec_bmV3", "WEBHOOK_GITHUB_SECRETS", "gh-secret",
       "WEBHOOK_TOLERANCE_SECONDS", "60")).webhooks();
-    assertThat(webhooks.enabledSchemes()).containsExactlyInAnyOrder(WebhookScheme.STANDARD, WebhookScheme.GITHUB);
+    assertThat(WebhookScheme.parse(webhooks.schemes())).containsExactlyInAnyOrder(WebhookScheme.STANDARD, WebhookScheme.GITHUB);
     assertThat(webhooks.standardSecretList()).containsExactly("whsec_b2xk", "whsec_bmV3");
     assertThat(webhooks.githubSecretList()).containsExactly("gh-secret");
     assertThat(webhooks.toleranceSeconds()).isEqualTo(60);
