@@ -19,8 +19,8 @@ public final class Addresses {
   /** {@link LogRequests.Unwatch}, no reply: one watch less. */
   public static final String UNWATCH = "crowdwire.log.unwatch";
   /**
-   * {@link WebhookRequests.Head} -> {@link WebhookRequests.Verdict}: a refusal, given before the body is read, or
-   * {@link WebhookRequests.Proceed}.
+   * {@link WebhookRequests.Head} -> {@link WebhookRequests.Verdict}: {@link WebhookRequests.Proceed}, or a
+   * {@link WebhookRequests.Refuse} given before the body is read.
    */
   public static final String WEBHOOK_SCREEN = "crowdwire.webhook.screen";
   /** {@link WebhookRequests.Request} -> {@link WebhookRequests.Response}. */

@@ -18,18 +18,26 @@ public final class WebhookRequests {
   public record Head(String method, String path, MultiMap headers, SocketAddress peer) {
   }
 
-  /** What the webhook verticle says to a {@link Head}: go on, or the answer to give without reading the body. */
-  public sealed interface Verdict permits Proceed, Response {
+  /**
+   * What the webhook verticle says to a {@link Head}: go on, or the answer to give without reading the body.
+   * {@code headers} go on the answer, whatever it is.
+   */
+  public sealed interface Verdict permits Proceed, Refuse {
+    MultiMap headers();
   }
 
   /**
    * Read the body and send the {@link Request}, with {@code ticket} (the webhook verticle's own findings, opaque to
-   * the socket: any webhook verticle instance may get the request). {@code headers} go on the answer, whatever it is.
+   * the socket: any webhook verticle instance may get the request).
    *
    * @param senderUnknown the body is read before its sender is known, so it counts against the instance's budget
    *                      for such bodies (server.unauthenticatedBodyBytes)
    */
-  public record Proceed(boolean senderUnknown, MultiMap headers, Object ticket) implements Verdict {
+  public record Proceed(MultiMap headers, boolean senderUnknown, Object ticket) implements Verdict {
+  }
+
+  /** Answer with {@code response} (which closes the connection: the body is left unread). */
+  public record Refuse(MultiMap headers, Response response) implements Verdict {
   }
 
   /** The request, its body read (null when it had none). */
@@ -41,6 +49,6 @@ public final class WebhookRequests {
    *
    * @param closeConnection the body was left unread: the connection cannot carry another request
    */
-  public record Response(int status, MultiMap headers, Buffer body, boolean closeConnection) implements Verdict {
+  public record Response(int status, MultiMap headers, Buffer body, boolean closeConnection) {
   }
 }

@@ -77,18 +77,22 @@ public final class HttpErrors {
 
   /** The headers of an error answer: its media type, and when to come back for the codes that say so. */
   public static MultiMap headers(ErrorCode code) {
-    MultiMap headers = HttpHeaders.headers();
-    if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.LIMIT_EXCEEDED) {
-      headers.set(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
-    }
-    return headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+    boolean retryLater = code == ErrorCode.UNAVAILABLE || code == ErrorCode.LIMIT_EXCEEDED;
+    return headers(retryLater ? Integer.toString(RETRY_AFTER_SECONDS) : null);
   }
 
   /** The headers of a limit's refusal: a rate limit says when its window frees. */
   public static MultiMap headers(LimitRefusal refusal) {
-    MultiMap headers = headers(refusal.code());
-    return refusal.code() == ErrorCode.RATE_LIMITED
-      ? headers.set(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds())) : headers;
+    return refusal.code() == ErrorCode.RATE_LIMITED ? headers(Long.toString(refusal.retryAfterSeconds()))
+      : headers(refusal.code());
+  }
+
+  private static MultiMap headers(String retryAfter) {
+    MultiMap headers = HttpHeaders.headers();
+    if (retryAfter != null) {
+      headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
+    }
+    return headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
   }
 
   private static void answer(HttpServerResponse response, ErrorCode code, MultiMap headers, Buffer body) {
@@ -101,9 +105,10 @@ public final class HttpErrors {
 
   /** Sets {@code headers} on {@code response}, replacing values of the same names and keeping the others. */
   public static void putHeaders(HttpServerResponse response, MultiMap headers) {
-    // MultiMap.setAll would drop the others (Connection: close, Allow, X-Request-Id).
+    // MultiMap.setAll would drop the others (Connection: close, Allow, X-Request-Id); addAll keeps the order.
     for (String name : headers.names()) {
-      response.putHeader(name, headers.getAll(name));
+      response.headers().remove(name);
     }
+    response.headers().addAll(headers);
   }
 }

@@ -3,6 +3,7 @@ package io.crowdwire.socket;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.WebhookRequests.Head;
 import io.crowdwire.bus.WebhookRequests.Proceed;
+import io.crowdwire.bus.WebhookRequests.Refuse;
 import io.crowdwire.bus.WebhookRequests.Request;
 import io.crowdwire.bus.WebhookRequests.Response;
 import io.crowdwire.bus.WebhookRequests.Verdict;
@@ -64,14 +65,12 @@ final class WebhookRoute {
       request.remoteAddress());
     bus.<Verdict>request(Addresses.WEBHOOK_SCREEN, head, options)
       .onSuccess(reply -> {
-        if (reply.body() instanceof Response refusal) {
-          write(ctx, refusal);
-          return;
-        }
-        Proceed proceed = (Proceed) reply.body();
-        HttpErrors.putHeaders(ctx.response(), proceed.headers());
-        if (!proceed.senderUnknown() || guards.reserveUnauthenticated(ctx, bodyLimit)) {
-          ctx.put(HEAD, head).put(PROCEED, proceed).next();
+        Verdict verdict = reply.body();
+        HttpErrors.putHeaders(ctx.response(), verdict.headers());
+        if (verdict instanceof Refuse refuse) {
+          write(ctx, refuse.response());
+        } else if (!((Proceed) verdict).senderUnknown() || guards.reserveUnauthenticated(ctx, bodyLimit)) {
+          ctx.put(HEAD, head).put(PROCEED, verdict).next();
         }
       })
       .onFailure(failure -> {

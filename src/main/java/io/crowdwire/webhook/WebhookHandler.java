@@ -5,6 +5,7 @@ import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.WebhookRequests.Head;
 import io.crowdwire.bus.WebhookRequests.Proceed;
+import io.crowdwire.bus.WebhookRequests.Refuse;
 import io.crowdwire.bus.WebhookRequests.Request;
 import io.crowdwire.bus.WebhookRequests.Response;
 import io.crowdwire.bus.WebhookRequests.Verdict;
@@ -70,13 +71,13 @@ public final class WebhookHandler {
   public Future<Verdict> screen(Head head) {
     MultiMap headers = head.headers();
     String requestId = requestId(headers);
+    MultiMap answerHeaders = HttpHeaders.headers().set(REQUEST_ID_HEADER, requestId);
     // Counted before the credentials are checked, so a flood of forged webhooks is limited too.
     return limits.webhook(limits.clientAddress(head.peer(), headers))
       .compose(ignored -> isJson(headers.get(HttpHeaders.CONTENT_TYPE)) ? authenticator.screen(headers)
         : Future.failedFuture(new WebhookRejection(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json", null)))
-      .<Verdict>map(screened -> new Proceed(screened.unverified(), HttpHeaders.headers().set(REQUEST_ID_HEADER, requestId),
-        new Screening(requestId, screened)))
-      .otherwise(failure -> reject(head, requestId, failure, true));
+      .<Verdict>map(screened -> new Proceed(answerHeaders, screened.unverified(), new Screening(requestId, screened)))
+      .otherwise(failure -> new Refuse(answerHeaders, reject(head, requestId, failure, true)));
   }
 
   /** A request {@link #screen} let on: the signature (if one is left to check), the body, the append. */
@@ -100,8 +101,8 @@ public final class WebhookHandler {
         if (appended.duplicate()) {
           answer.put("duplicate", true);
         }
-        return new Response(200, HttpHeaders.headers().set(REQUEST_ID_HEADER, requestId)
-          .set(HttpHeaders.CONTENT_TYPE, "application/json"), answer.toBuffer(), false);
+        return new Response(200, HttpHeaders.headers().set(HttpHeaders.CONTENT_TYPE, "application/json"), answer.toBuffer(),
+          false);
       })
       .otherwise(failure -> reject(request.head(), requestId, failure, false));
   }
@@ -144,25 +145,21 @@ public final class WebhookHandler {
   private static Response reject(Head head, String requestId, Throwable failure, boolean bodyUnread) {
     if (failure instanceof WebhookRejection rejection) {
       LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook refused: {} {}", rejection.code(), rejection.getMessage());
-      return error(requestId, bodyUnread, rejection.code(), rejection.getMessage(), rejection.field());
+      return error(bodyUnread, rejection.code(), rejection.getMessage(), rejection.field());
     } else if (failure instanceof LimitRefusal refusal) {
-      return answer(requestId, bodyUnread, refusal.code(), HttpErrors.headers(refusal),
-        HttpErrors.body(refusal.code(), refusal.getMessage(), null));
+      return new Response(refusal.code().status(), HttpErrors.headers(refusal),
+        HttpErrors.body(refusal.code(), refusal.getMessage(), null), bodyUnread);
     } else if (failure instanceof ReplyException) {
       // The bridge failed or did not answer in time: nothing was acknowledged, the sender retries later.
       LOG.atWarn().addKeyValue("requestId", requestId).log("Webhook not stored: {}", failure.getMessage());
-      return error(requestId, bodyUnread, ErrorCode.UNAVAILABLE, "event not stored, retry later: " + failure.getMessage(), null);
+      return error(bodyUnread, ErrorCode.UNAVAILABLE, "event not stored, retry later: " + failure.getMessage(), null);
     }
     LOG.atError().addKeyValue("requestId", requestId).setCause(failure).log("Webhook {} {} failed unexpectedly",
       head.method(), head.path());
-    return error(requestId, bodyUnread, ErrorCode.INTERNAL, "internal error", null);
+    return error(bodyUnread, ErrorCode.INTERNAL, "internal error", null);
   }
 
-  private static Response error(String requestId, boolean bodyUnread, ErrorCode code, String message, String field) {
-    return answer(requestId, bodyUnread, code, HttpErrors.headers(code), HttpErrors.body(code, message, field));
-  }
-
-  private static Response answer(String requestId, boolean bodyUnread, ErrorCode code, MultiMap headers, Buffer body) {
-    return new Response(code.status(), headers.set(REQUEST_ID_HEADER, requestId), body, bodyUnread);
+  private static Response error(boolean bodyUnread, ErrorCode code, String message, String field) {
+    return new Response(code.status(), HttpErrors.headers(code), HttpErrors.body(code, message, field), bodyUnread);
   }
 }
