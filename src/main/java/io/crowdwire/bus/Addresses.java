@@ -20,7 +20,8 @@ public final class Addresses {
   public static final String UNWATCH = "crowdwire.log.unwatch";
   /**
    * {@link WebhookRequests.Head} -> {@link WebhookRequests.Verdict}: {@link WebhookRequests.Proceed}, or a
-   * {@link WebhookRequests.Refuse} given before the body is read.
+   * {@link WebhookRequests.Refuse} given before the body is read. This and {@link #WEBHOOK} are served per event
+   * loop too ({@link LoopAddresses}).
    */
   public static final String WEBHOOK_SCREEN = "crowdwire.webhook.screen";
   /** {@link WebhookRequests.Request} -> {@link WebhookRequests.Response}. */

@@ -1,6 +1,7 @@
 package io.crowdwire.socket;
 
 import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.LoopAddresses;
 import io.crowdwire.bus.WebhookRequests.Head;
 import io.crowdwire.bus.WebhookRequests.Proceed;
 import io.crowdwire.bus.WebhookRequests.Refuse;
@@ -37,12 +38,17 @@ final class WebhookRoute {
   private static final long ANSWER_MARGIN_MS = 5_000;
 
   private final EventBus bus;
+  private final String screenAddress;
+  private final String requestAddress;
   private final EdgeGuards guards;
   private final int bodyLimit;
   private final DeliveryOptions options;
 
+  /** Built on the verticle's event loop: webhook verticles on that loop, if any, answer its requests. */
   WebhookRoute(Vertx vertx, CrowdwireConfig config, EdgeGuards guards) {
     this.bus = vertx.eventBus();
+    this.screenAddress = LoopAddresses.nearest(vertx, Addresses.WEBHOOK_SCREEN);
+    this.requestAddress = LoopAddresses.nearest(vertx, Addresses.WEBHOOK);
     this.guards = guards;
     this.bodyLimit = config.limits().webhookBodyBytes();
     // Longer than a step may take (a rate limit check and an append, each bounded by the store's request
@@ -63,7 +69,7 @@ final class WebhookRoute {
     // A copy: the message travels by reference, and the request's own headers belong to this event loop.
     Head head = new Head(request.method().name(), request.path(), HttpHeaders.headers().addAll(request.headers()),
       request.remoteAddress());
-    bus.<Verdict>request(Addresses.WEBHOOK_SCREEN, head, options)
+    bus.<Verdict>request(screenAddress, head, options)
       .onSuccess(reply -> {
         Verdict verdict = reply.body();
         HttpErrors.putHeaders(ctx.response(), verdict.headers());
@@ -82,7 +88,7 @@ final class WebhookRoute {
 
   private void forward(RoutingContext ctx) {
     Request request = new Request(ctx.get(HEAD), ctx.<Proceed>get(PROCEED).ticket(), ctx.body().buffer());
-    bus.<Response>request(Addresses.WEBHOOK, request, options)
+    bus.<Response>request(requestAddress, request, options)
       .onSuccess(reply -> write(ctx, reply.body()))
       .onFailure(failure -> unanswered(ctx, failure));
   }

@@ -4,6 +4,7 @@ import io.crowdwire.auth.Revocations;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.LogClient;
+import io.crowdwire.bus.LoopAddresses;
 import io.crowdwire.bus.WebhookRequests.Head;
 import io.crowdwire.bus.WebhookRequests.Request;
 import io.crowdwire.config.CrowdwireConfig;
@@ -12,12 +13,11 @@ import io.crowdwire.limits.AccessLimits;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
-import io.vertx.core.eventbus.MessageConsumer;
 
 /**
  * Answers the webhooks the socket verticles hand over the local bus ({@link Addresses#WEBHOOK_SCREEN},
- * {@link Addresses#WEBHOOK}); the work is {@link WebhookHandler}'s. Several instances may run: any of them may get
- * either step of a request.
+ * {@link Addresses#WEBHOOK}), first those of edges on its own event loop; the work is {@link WebhookHandler}'s. Several
+ * instances may run: any of them may get either step of a request.
  */
 public final class WebhookVerticle extends VerticleBase {
 
@@ -37,11 +37,9 @@ public final class WebhookVerticle extends VerticleBase {
   public Future<?> start() {
     WebhookHandler webhooks = new WebhookHandler(config, new TokenService(vertx, config, revocations),
       new LogClient(vertx, config.redis().requestTimeoutMs()), limits);
-    MessageConsumer<Head> screens = vertx.eventBus().localConsumer(Addresses.WEBHOOK_SCREEN,
-      message -> reply(message, webhooks.screen(message.body())));
-    MessageConsumer<Request> requests = vertx.eventBus().localConsumer(Addresses.WEBHOOK,
-      message -> reply(message, webhooks.handle(message.body())));
-    return Future.all(screens.completion(), requests.completion());
+    return Future.all(
+      LoopAddresses.<Head>localConsumer(vertx, Addresses.WEBHOOK_SCREEN, message -> reply(message, webhooks.screen(message.body()))),
+      LoopAddresses.<Request>localConsumer(vertx, Addresses.WEBHOOK, message -> reply(message, webhooks.handle(message.body()))));
   }
 
   /** The webhooks in flight are answered: the edges drain them, bounded as the bridge is. */
