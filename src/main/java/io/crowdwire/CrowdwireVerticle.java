@@ -13,6 +13,7 @@ import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.management.ManagementVerticle;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.socket.LocalConnections;
+import io.crowdwire.webhook.WebhookVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -22,7 +23,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The application: deploys the bridge, then one edge verticle per event loop, all sharing the public port.
+ * The application: deploys the bridge, the webhook verticles, then one edge verticle per event loop, all sharing the
+ * public port.
  */
 public final class CrowdwireVerticle extends VerticleBase {
 
@@ -66,6 +68,9 @@ public final class CrowdwireVerticle extends VerticleBase {
     return vertx.deployVerticle(new RedisBridgeVerticle(config, state, metrics))
       .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, connections, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
+      // Before the edges: the port never takes a webhook that no webhook verticle is there to answer.
+      .compose(ignored -> vertx.deployVerticle(() -> new WebhookVerticle(config, state, revocations, limits),
+        new DeploymentOptions().setInstances(config.webhookVerticles())))
       .compose(ignored -> vertx.deployVerticle(() -> new SocketVerticle(config, state, metrics, connections, revocations, limits, guards),
         new DeploymentOptions().setInstances(edges)))
       .onSuccess(ignored -> {

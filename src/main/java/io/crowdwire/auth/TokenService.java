@@ -3,6 +3,7 @@ package io.crowdwire.auth;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -236,7 +237,12 @@ public final class TokenService {
 
   /** The token of an {@code Authorization: Bearer} header, or null. */
   public static String bearer(HttpServerRequest request) {
-    String header = request.getHeader(HttpHeaders.AUTHORIZATION);
+    return bearer(request.headers());
+  }
+
+  /** The token of an {@code Authorization: Bearer} header among {@code headers}, or null. */
+  public static String bearer(MultiMap headers) {
+    String header = headers.get(HttpHeaders.AUTHORIZATION);
     return header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim() : null;
   }
 
@@ -245,12 +251,12 @@ public final class TokenService {
    * {@link AccessDenied} (401 without a valid token, 403 without the role).
    */
   public Future<Principal> authorize(HttpServerRequest request, String role) {
-    return authorizeToken(request, role).map(Verified::principal);
+    return authorizeToken(request.headers(), role).map(Verified::principal);
   }
 
-  /** As {@link #authorize}, with the whole {@link Verified} token. */
-  public Future<Verified> authorizeToken(HttpServerRequest request, String role) {
-    String token = bearer(request);
+  /** As {@link #authorize}, for a request with these headers, with the whole {@link Verified} token. */
+  public Future<Verified> authorizeToken(MultiMap headers, String role) {
+    String token = bearer(headers);
     if (token == null) {
       return Future.failedFuture(new AccessDenied(ErrorCode.UNAUTHORIZED, "missing credentials: send Authorization: Bearer <jwt>"));
     }

@@ -1,8 +1,8 @@
 package io.crowdwire.bus;
 
 /**
- * Every event bus address, in one place. Request and reply bodies are the records of {@link LogRequests}
- * and {@link LiveBatch}, registered with {@link LocalCodec}.
+ * Every event bus address, in one place. Request and reply bodies are the records of {@link LogRequests},
+ * {@link WebhookRequests} and {@link LiveBatch}, registered with {@link LocalCodec}.
  */
 public final class Addresses {
 
@@ -18,6 +18,14 @@ public final class Addresses {
   public static final String WATCH = "crowdwire.log.watch";
   /** {@link LogRequests.Unwatch}, no reply: one watch less. */
   public static final String UNWATCH = "crowdwire.log.unwatch";
+  /**
+   * {@link WebhookRequests.Head} -> {@link WebhookRequests.Verdict}: {@link WebhookRequests.Proceed}, or a
+   * {@link WebhookRequests.Refuse} given before the body is read. This and {@link #WEBHOOK} are served per event
+   * loop too ({@link LoopAddresses}).
+   */
+  public static final String WEBHOOK_SCREEN = "crowdwire.webhook.screen";
+  /** {@link WebhookRequests.Request} -> {@link WebhookRequests.Response}. */
+  public static final String WEBHOOK = "crowdwire.webhook";
   /** {@link LiveBatch}, published locally by the bridge to every socket verticle. */
   public static final String LIVE = "crowdwire.live";
   /**

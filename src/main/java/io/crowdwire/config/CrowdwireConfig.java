@@ -36,20 +36,25 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    *                                   to their answer; more get 429
    * @param unauthenticatedBodyBytes   bytes of request bodies read before their sender is known (signed webhooks,
    *                                   SockJS posts), over all connections of the instance; beyond, such requests get 503
+   * @param webhookVerticles           webhook verticles (webhook.WebhookVerticle); 0: one per event loop
    */
   public record Server(String host, int port, int managementPort, int eventLoops, long drainMs, long httpIdleTimeoutMs,
-                       long httpHeaderTimeoutMs, int requestsPerIp, long unauthenticatedBodyBytes) {
+                       long httpHeaderTimeoutMs, int requestsPerIp, long unauthenticatedBodyBytes, int webhookVerticles) {
 
     public Server {
       if (httpIdleTimeoutMs <= 0 || httpHeaderTimeoutMs <= 0 || requestsPerIp <= 0 || unauthenticatedBodyBytes <= 0) {
         throw new IllegalArgumentException("server.httpIdleTimeoutMs, server.httpHeaderTimeoutMs, server.requestsPerIp "
           + "and server.unauthenticatedBodyBytes must be positive: each protects the public port");
       }
+      if (webhookVerticles < 0) {
+        throw new IllegalArgumentException("server.webhookVerticles (WEBHOOK_VERTICLES) must be at least 1, or 0 for one"
+          + " per event loop, not " + webhookVerticles);
+      }
     }
 
     /** The ports alone, with the shipped guards of the public port. */
     public Server(String host, int port, int managementPort, int eventLoops, long drainMs) {
-      this(host, port, managementPort, eventLoops, drainMs, 60_000, 10_000, 64, 16L << 20);
+      this(host, port, managementPort, eventLoops, drainMs, 60_000, 10_000, 64, 16L << 20, 0);
     }
   }
 
@@ -486,6 +491,10 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   public int eventLoops() {
     return server.eventLoops() > 0 ? server.eventLoops() : Runtime.getRuntime().availableProcessors();
+  }
+
+  public int webhookVerticles() {
+    return server.webhookVerticles() > 0 ? server.webhookVerticles() : eventLoops();
   }
 
   public CrowdwireConfig withServer(Server newServer) {

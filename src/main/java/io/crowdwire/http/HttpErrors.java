@@ -2,6 +2,8 @@ package io.crowdwire.http;
 
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.protocol.ErrorCode;
+import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -27,10 +29,7 @@ public final class HttpErrors {
   /** A limit's refusal: 429, with a rate limit's Retry-After saying when its window frees. */
   public static void refuse(HttpServerResponse response, Throwable failure) {
     LimitRefusal refusal = (LimitRefusal) failure;
-    if (refusal.code() == ErrorCode.RATE_LIMITED && !response.headWritten()) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, Long.toString(refusal.retryAfterSeconds()));
-    }
-    send(response, refusal.code(), refusal.getMessage());
+    answer(response, refusal.code(), headers(refusal), body(refusal.code(), refusal.getMessage(), null));
   }
 
   /**
@@ -61,18 +60,55 @@ public final class HttpErrors {
   }
 
   public static void send(HttpServerResponse response, ErrorCode code, String message, String field) {
-    if (response.ended() || response.headWritten()) {
-      return;
-    }
+    answer(response, code, headers(code), body(code, message, field));
+  }
+
+  /**
+   * The body of an error answer. With {@link #headers}, an answer as a value, for a verticle that answers through
+   * another's response (the webhook verticle through the socket verticle's).
+   */
+  public static Buffer body(ErrorCode code, String message, String field) {
     JsonObject error = new JsonObject().put("code", code.name()).put("message", message);
     if (field != null) {
       error.put("field", field);
     }
-    if (code == ErrorCode.UNAVAILABLE || code == ErrorCode.LIMIT_EXCEEDED) {
-      response.putHeader(HttpHeaders.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+    return new JsonObject().put("success", false).put("error", error).toBuffer();
+  }
+
+  /** The headers of an error answer: its media type, and when to come back for the codes that say so. */
+  public static MultiMap headers(ErrorCode code) {
+    boolean retryLater = code == ErrorCode.UNAVAILABLE || code == ErrorCode.LIMIT_EXCEEDED;
+    return headers(retryLater ? Integer.toString(RETRY_AFTER_SECONDS) : null);
+  }
+
+  /** The headers of a limit's refusal: a rate limit says when its window frees. */
+  public static MultiMap headers(LimitRefusal refusal) {
+    return refusal.code() == ErrorCode.RATE_LIMITED ? headers(Long.toString(refusal.retryAfterSeconds()))
+      : headers(refusal.code());
+  }
+
+  private static MultiMap headers(String retryAfter) {
+    MultiMap headers = HttpHeaders.headers();
+    if (retryAfter != null) {
+      headers.set(HttpHeaders.RETRY_AFTER, retryAfter);
     }
-    response.setStatusCode(code.status())
-      .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-      .end(new JsonObject().put("success", false).put("error", error).encode());
+    return headers.set(HttpHeaders.CONTENT_TYPE, "application/json");
+  }
+
+  private static void answer(HttpServerResponse response, ErrorCode code, MultiMap headers, Buffer body) {
+    if (response.ended() || response.headWritten()) {
+      return;
+    }
+    putHeaders(response, headers);
+    response.setStatusCode(code.status()).end(body);
+  }
+
+  /** Sets {@code headers} on {@code response}, replacing values of the same names and keeping the others. */
+  public static void putHeaders(HttpServerResponse response, MultiMap headers) {
+    // MultiMap.setAll would drop the others (Connection: close, Allow, X-Request-Id); addAll keeps the order.
+    for (String name : headers.names()) {
+      response.headers().remove(name);
+    }
+    response.headers().addAll(headers);
   }
 }

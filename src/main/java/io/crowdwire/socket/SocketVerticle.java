@@ -19,7 +19,6 @@ import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
-import io.crowdwire.webhook.WebhookHandler;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
@@ -28,7 +27,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.handler.BodyHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,7 +35,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The HTTP edge: one instance per event loop, all sharing the public port. A port has one router, so the
  * webhook, realtime (WebSocket and SockJS) and health routes live here; each is a handler from its own
- * package, and everything about storage sits behind the bus in the bridge.
+ * package, webhooks are handed over the bus to the webhook verticles, and everything about storage sits behind
+ * the bus in the bridge.
  */
 public final class SocketVerticle extends VerticleBase {
 
@@ -82,11 +81,7 @@ public final class SocketVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.route().handler(guards::admit);
-    WebhookHandler webhooks = new WebhookHandler(config, tokens, log, limits, guards);
-    // Two routes: vertx-web allows no handler before a body handler on one route.
-    router.post("/webhook").handler(webhooks::screen);
-    router.post("/webhook").handler(BodyHandler.create(false).setBodyLimit(config.limits().webhookBodyBytes()))
-      .handler(webhooks);
+    new WebhookRoute(vertx, config, guards).mount(router, "/webhook");
     router.route("/webhook").handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
       HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");

@@ -5,7 +5,7 @@ import io.crowdwire.auth.TokenService;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Future;
-import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.MultiMap;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,15 +59,15 @@ public final class WebhookAuthenticator {
   }
 
   /**
-   * Screens {@code request} by its headers; fails with a {@link WebhookRejection} (401, or 403 for a token without
+   * Screens a request by its {@code headers}; fails with a {@link WebhookRejection} (401, or 403 for a token without
    * the webhook role) when no enabled scheme is offered, or only a JWT is and it does not verify.
    */
-  public Future<Screened> screen(HttpServerRequest request) {
+  public Future<Screened> screen(MultiMap headers) {
     if (!required) {
       return Future.succeededFuture(new Screened(Sender.UNVERIFIED, List.of(), List.of(), null));
     }
     List<WebhookScheme> offered = Arrays.stream(WebhookScheme.values())
-      .filter(scheme -> request.getHeader(scheme.header()) != null).toList();
+      .filter(scheme -> headers.get(scheme.header()) != null).toList();
     List<WebhookScheme> usable = offered.stream().filter(enabled::contains).toList();
     if (usable.isEmpty()) {
       return Future.failedFuture(WebhookRejection.unauthorized(offered.isEmpty() ? "missing credentials: " + send()
@@ -78,7 +78,7 @@ public final class WebhookAuthenticator {
     if (!usable.contains(WebhookScheme.JWT)) {
       return Future.succeededFuture(new Screened(null, signatures, List.of(), ErrorCode.UNAUTHORIZED));
     }
-    return tokens.authorizeToken(request, role)
+    return tokens.authorizeToken(headers, role)
       .map(verified -> new Screened(new Sender(WebhookScheme.JWT.configName(), verified.tokenId(),
         verified.principal().subject()), List.of(), List.of(), null))
       .recover(failure -> {
@@ -91,17 +91,17 @@ public final class WebhookAuthenticator {
   }
 
   /**
-   * The sender of a screened request with this raw body: the one its headers settled, or the first signature that
+   * The sender of a screened request with these headers and this raw body: the one its headers settled, or the first signature that
    * verifies; else a {@link WebhookRejection} naming every scheme's reason.
    */
-  public Sender verify(Screened screened, HttpServerRequest request, byte[] body) {
+  public Sender verify(Screened screened, MultiMap headers, byte[] body) {
     if (!screened.unverified()) {
       return screened.sender();
     }
     List<String> reasons = new ArrayList<>(screened.reasons());
     for (WebhookScheme scheme : screened.signatures()) {
       try {
-        verifySignature(scheme, request, body);
+        verifySignature(scheme, headers, body);
         return new Sender(scheme.configName(), null, scheme.configName());
       } catch (WebhookRejection rejection) {
         reasons.add(rejection.getMessage());
@@ -110,10 +110,10 @@ public final class WebhookAuthenticator {
     throw new WebhookRejection(screened.code(), String.join("; ", reasons), null);
   }
 
-  private void verifySignature(WebhookScheme scheme, HttpServerRequest request, byte[] body) {
-    String signature = request.getHeader(scheme.header());
+  private void verifySignature(WebhookScheme scheme, MultiMap headers, byte[] body) {
+    String signature = headers.get(scheme.header());
     if (scheme == WebhookScheme.STANDARD) {
-      standard.verify(request.getHeader(StandardWebhookSignature.ID), request.getHeader(StandardWebhookSignature.TIMESTAMP),
+      standard.verify(headers.get(StandardWebhookSignature.ID), headers.get(StandardWebhookSignature.TIMESTAMP),
         signature, body);
     } else {
       github.verify(signature, body);

@@ -3,20 +3,23 @@ package io.crowdwire.webhook;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.WebhookRequests.Head;
+import io.crowdwire.bus.WebhookRequests.Proceed;
+import io.crowdwire.bus.WebhookRequests.Refuse;
+import io.crowdwire.bus.WebhookRequests.Request;
+import io.crowdwire.bus.WebhookRequests.Response;
+import io.crowdwire.bus.WebhookRequests.Verdict;
 import io.crowdwire.config.CrowdwireConfig;
-import io.crowdwire.http.EdgeGuards;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Future;
-import io.vertx.core.Handler;
+import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,11 +30,13 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
- * {@code POST /webhook} (PROTOCOL.md §1): checks the media type and the sender's credentials ({@link WebhookAuthenticator})
- * from the headers ({@link #screen}), then the body, asks the bridge to append, and answers 200 only once the event is
- * stored; 503 with Retry-After when it cannot be. A delivery seen before is answered with its first event's id and {@code "duplicate": true}.
+ * {@code POST /webhook} (PROTOCOL.md §1), as the socket verticle hands it over the bus
+ * ({@link io.crowdwire.bus.WebhookRequests}): checks the media type and the sender's credentials
+ * ({@link WebhookAuthenticator}) from the headers ({@link #screen}), then the body, asks the bridge to append, and
+ * answers 200 only once the event is stored; 503 with Retry-After when it cannot be. A delivery seen before is answered with its first event's id and
+ * {@code "duplicate": true}.
  */
-public final class WebhookHandler implements Handler<RoutingContext> {
+public final class WebhookHandler {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
   private static final String REQUEST_ID_HEADER = "X-Request-Id";
@@ -42,80 +47,68 @@ public final class WebhookHandler implements Handler<RoutingContext> {
   /** A caller's request id is echoed only when it is short and plain, so it cannot forge log lines. */
   private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
-  /** Where the screen leaves its findings for {@link #handle}, in the routing context. */
-  private static final String SCREENED = "crowdwire.webhook.screened";
-  private static final String REQUEST_ID_KEY = "crowdwire.webhook.requestId";
+  /** What the screen found, carried by the request that follows: another instance may get that one. */
+  private record Screening(String requestId, WebhookAuthenticator.Screened screened) {
+  }
 
   private final CrowdwireConfig config;
   private final WebhookAuthenticator authenticator;
   private final LogClient log;
   private final AccessLimits limits;
-  private final EdgeGuards guards;
 
-  public WebhookHandler(CrowdwireConfig config, TokenService tokens, LogClient log, AccessLimits limits, EdgeGuards guards) {
+  public WebhookHandler(CrowdwireConfig config, TokenService tokens, LogClient log, AccessLimits limits) {
     this.config = config;
     this.authenticator = new WebhookAuthenticator(config, tokens);
     this.log = log;
     this.limits = limits;
-    this.guards = guards;
   }
 
   /**
-   * The route's first handler: all that the headers settle, before a byte of the body is read (the request is paused
-   * meanwhile). A JWT sender is verified here; a body whose signature is still to be checked is read only within the
+   * All that the headers settle, before a byte of the body is read (the socket holds the request paused meanwhile).
+   * A JWT sender is verified here; a body whose signature is still to be checked is read only within the
    * instance's budget for bodies of unknown senders. A refusal closes the connection, as the body is left unread.
    */
-  public void screen(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    request.pause();
-    String requestId = requestId(request);
-    ctx.put(REQUEST_ID_KEY, requestId);
-    ctx.response().putHeader(REQUEST_ID_HEADER, requestId);
+  public Future<Verdict> screen(Head head) {
+    MultiMap headers = head.headers();
+    String requestId = requestId(headers);
+    MultiMap answerHeaders = HttpHeaders.headers().set(REQUEST_ID_HEADER, requestId);
     // Counted before the credentials are checked, so a flood of forged webhooks is limited too.
-    limits.webhook(limits.clientAddress(request.remoteAddress(), request.headers()))
-      .compose(ignored -> isJson(request.getHeader(HttpHeaders.CONTENT_TYPE)) ? authenticator.screen(request)
+    return limits.webhook(limits.clientAddress(head.peer(), headers))
+      .compose(ignored -> isJson(headers.get(HttpHeaders.CONTENT_TYPE)) ? authenticator.screen(headers)
         : Future.failedFuture(new WebhookRejection(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Content-Type must be application/json", null)))
-      .onSuccess(screened -> {
-        if (!screened.unverified() || guards.reserveUnauthenticated(ctx, config.limits().webhookBodyBytes())) {
-          ctx.put(SCREENED, screened);
-          ctx.next();
-        }
-      })
-      .onFailure(failure -> {
-        HttpErrors.closeAfterAnswer(ctx);
-        reject(ctx, requestId, failure);
-      });
+      .<Verdict>map(screened -> new Proceed(answerHeaders, screened.unverified(), new Screening(requestId, screened)))
+      .otherwise(failure -> new Refuse(answerHeaders, reject(head, requestId, failure, true)));
   }
 
-  /** After the body handler: the signature (if the screen left one to check), the body, the append. */
-  @Override
-  public void handle(RoutingContext ctx) {
-    HttpServerRequest request = ctx.request();
-    String requestId = ctx.get(REQUEST_ID_KEY);
-    Buffer body = ctx.body().buffer();
+  /** A request {@link #screen} let on: the signature (if one is left to check), the body, the append. */
+  public Future<Response> handle(Request request) {
+    Screening screening = (Screening) request.ticket();
+    String requestId = screening.requestId();
+    MultiMap headers = request.head().headers();
     // Signatures cover the bytes as sent, so they are checked on these, before any parsing.
-    byte[] raw = body == null ? new byte[0] : body.getBytes();
-    Future.succeededFuture(ctx.<WebhookAuthenticator.Screened>get(SCREENED))
-      .map(screened -> authenticator.verify(screened, request, raw))
+    byte[] raw = request.body() == null ? new byte[0] : request.body().getBytes();
+    return Future.succeededFuture(screening.screened())
+      .map(screened -> authenticator.verify(screened, headers, raw))
       .compose(sender -> limits.webhookAs(sender.subject()).map(sender))
       .compose(sender -> {
         WebhookEvent event = WebhookEvent.parse(raw, config.events().defaultDatabase());
-        return log.append(new Append(event.channel(), event.data(), deliveryId(request, sender, raw)))
+        return log.append(new Append(event.channel(), event.data(), deliveryId(headers, sender, raw)))
           .onSuccess(appended -> LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook {} {} (sender verified by {})",
             appended.duplicate() ? "delivered before as" : "stored as", appended.id(), sender.scheme()));
       })
-      .onSuccess(appended -> {
+      .map(appended -> {
         JsonObject answer = new JsonObject().put("success", true).put("id", appended.id().toString());
         if (appended.duplicate()) {
           answer.put("duplicate", true);
         }
-        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(answer.encode());
+        return new Response(200, HttpHeaders.headers().set(HttpHeaders.CONTENT_TYPE, "application/json"), answer.toBuffer(),
+          false);
       })
-      .onFailure(failure -> reject(ctx, requestId, failure));
+      .otherwise(failure -> reject(request.head(), requestId, failure, false));
   }
 
-  private static String requestId(HttpServerRequest request) {
-    String given = request.getHeader(REQUEST_ID_HEADER);
+  private static String requestId(MultiMap headers) {
+    String given = headers.get(REQUEST_ID_HEADER);
     return given != null && REQUEST_ID.matcher(given).matches() ? given : UUID.randomUUID().toString();
   }
 
@@ -124,9 +117,9 @@ public final class WebhookHandler implements Handler<RoutingContext> {
    * webhook with one token, so the {@code jti} alone would take each later webhook for a retry of the first; a retry
    * repeats token and body. The body is hashed (keyed by the {@code jti}) to keep the id short.
    */
-  private static String deliveryId(HttpServerRequest request, WebhookAuthenticator.Sender sender, byte[] body) {
+  private static String deliveryId(MultiMap headers, WebhookAuthenticator.Sender sender, byte[] body) {
     for (String name : DELIVERY_ID_HEADERS) {
-      String value = request.getHeader(name);
+      String value = headers.get(name);
       if (value != null && !value.isBlank()) {
         if (value.length() > MAX_DELIVERY_ID_LENGTH) {
           throw new WebhookRejection(ErrorCode.INVALID_FIELD,
@@ -148,19 +141,25 @@ public final class WebhookHandler implements Handler<RoutingContext> {
     return mediaType.equals("application/json") || mediaType.endsWith("+json");
   }
 
-  private static void reject(RoutingContext ctx, String requestId, Throwable failure) {
+  /** The answer to a failed webhook; {@code bodyUnread}: refused at the headers, so its connection is closed. */
+  private static Response reject(Head head, String requestId, Throwable failure, boolean bodyUnread) {
     if (failure instanceof WebhookRejection rejection) {
       LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook refused: {} {}", rejection.code(), rejection.getMessage());
-      HttpErrors.send(ctx.response(), rejection.code(), rejection.getMessage(), rejection.field());
-    } else if (failure instanceof LimitRefusal) {
-      HttpErrors.refuse(ctx.response(), failure);
+      return error(bodyUnread, rejection.code(), rejection.getMessage(), rejection.field());
+    } else if (failure instanceof LimitRefusal refusal) {
+      return new Response(refusal.code().status(), HttpErrors.headers(refusal),
+        HttpErrors.body(refusal.code(), refusal.getMessage(), null), bodyUnread);
     } else if (failure instanceof ReplyException) {
       // The bridge failed or did not answer in time: nothing was acknowledged, the sender retries later.
       LOG.atWarn().addKeyValue("requestId", requestId).log("Webhook not stored: {}", failure.getMessage());
-      HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "event not stored, retry later: " + failure.getMessage());
-    } else {
-      LOG.atError().addKeyValue("requestId", requestId).setCause(failure).log("Webhook failed unexpectedly");
-      HttpErrors.send(ctx.response(), ErrorCode.INTERNAL, "internal error");
+      return error(bodyUnread, ErrorCode.UNAVAILABLE, "event not stored, retry later: " + failure.getMessage(), null);
     }
+    LOG.atError().addKeyValue("requestId", requestId).setCause(failure).log("Webhook {} {} failed unexpectedly",
+      head.method(), head.path());
+    return error(bodyUnread, ErrorCode.INTERNAL, "internal error", null);
+  }
+
+  private static Response error(boolean bodyUnread, ErrorCode code, String message, String field) {
+    return new Response(code.status(), HttpErrors.headers(code), HttpErrors.body(code, message, field), bodyUnread);
   }
 }
