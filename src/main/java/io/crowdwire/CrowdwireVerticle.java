@@ -7,12 +7,11 @@ import io.crowdwire.cluster.ClusterSetup;
 import io.crowdwire.cluster.FleetVerticle;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
-import io.crowdwire.http.EdgeGuards;
+import io.crowdwire.http.PortGuards;
 import io.crowdwire.socket.SocketVerticle;
 import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.management.ManagementVerticle;
 import io.crowdwire.metrics.Metrics;
-import io.crowdwire.socket.LocalConnections;
 import io.crowdwire.webhook.WebhookVerticle;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -22,8 +21,10 @@ import io.vertx.core.VertxOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.AtomicInteger;
+
 /**
- * The application: deploys the bridge, the webhook verticles, then one edge verticle per event loop, all sharing the
+ * The application: deploys the bridge, the webhook verticles, then one socket verticle per event loop, all sharing the
  * public port.
  */
 public final class CrowdwireVerticle extends VerticleBase {
@@ -59,24 +60,24 @@ public final class CrowdwireVerticle extends VerticleBase {
   public Future<?> start() {
     LocalCodec.registerAll(vertx);
     warnIfInsecure();
-    int edges = config.eventLoops();
-    LocalConnections connections = new LocalConnections();
+    int sockets = config.eventLoops();
+    AtomicInteger socketIndex = new AtomicInteger();
     Revocations revocations = new Revocations(config.auth().revocationTtlMs());
-    // One per instance: its connection caps and in-memory windows count across all edge verticles.
+    // One per instance: its connection caps and in-memory windows count across all socket verticles.
     AccessLimits limits = new AccessLimits(vertx, config, metrics);
-    EdgeGuards guards = new EdgeGuards(config.server(), limits);
+    PortGuards guards = new PortGuards(config.server(), limits);
     return vertx.deployVerticle(new RedisBridgeVerticle(config, state, metrics))
-      .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, connections, revocations)))
+      .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
-      // Before the edges: the port never takes a webhook that no webhook verticle is there to answer.
+      // Before the socket verticles: the port never takes a webhook that no webhook verticle is there to answer.
       .compose(ignored -> vertx.deployVerticle(() -> new WebhookVerticle(config, state, revocations, limits),
         new DeploymentOptions().setInstances(config.webhookVerticles())))
-      .compose(ignored -> vertx.deployVerticle(() -> new SocketVerticle(config, state, metrics, connections, revocations, limits, guards),
-        new DeploymentOptions().setInstances(edges)))
+      .compose(ignored -> vertx.deployVerticle(() -> new SocketVerticle(config, state, metrics, socketIndex.getAndIncrement(), revocations, limits, guards),
+        new DeploymentOptions().setInstances(sockets)))
       .onSuccess(ignored -> {
         state.markDeployed();
-        LOG.info("Crowdwire listening on {}:{} (management {}) with {} edge verticle(s), {} event store, {} transport, {}",
-          config.server().host(), state.port(), state.managementPort(), edges,
+        LOG.info("Crowdwire listening on {}:{} (management {}) with {} socket verticle(s), {} event store, {} transport, {}",
+          config.server().host(), state.port(), state.managementPort(), sockets,
           config.redis().embedded() ? "embedded (in-process)" : "Redis",
           vertx.isNativeTransportEnabled() ? "native" : "JDK NIO",
           vertx.isClustered() ? "clustered" : "not clustered");

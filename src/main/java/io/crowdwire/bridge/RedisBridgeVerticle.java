@@ -65,7 +65,7 @@ public final class RedisBridgeVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return state.edgesStopped(context, config.server().drainMs() + 1_000).compose(ignored -> log.close());
+    return state.socketsStopped(context, config.server().drainMs() + 1_000).compose(ignored -> log.close());
   }
 
   private static void reply(Message<?> message, Future<?> result) {

@@ -36,7 +36,32 @@ public final class Addresses {
   /** No body, published locally when a member left the cluster: subscribers of presence channels get the list again. */
   public static final String PRESENCE_RESYNC = "crowdwire.presence.resync";
 
+  /** {@link #fleet} and {@link #socket} operation: the counts of a member. */
+  public static final String STATS = "stats";
+  /** {@link #fleet} and {@link #socket} operation: close every connection of a subject. */
+  public static final String DISCONNECT = "disconnect";
+  /** {@link #fleet} and {@link #socket} operation: who is subscribed to a channel. */
+  public static final String PRESENCE = "presence";
+
   private Addresses() {
+  }
+
+  /**
+   * Where cluster member {@code node} answers, across the cluster (JSON both ways): {@link #STATS} {@code {}} ->
+   * {@code {member, connections, subscriptions, ready}}; {@link #DISCONNECT} {@code {subject, revokeUpTo?}} ->
+   * {@code {disconnected}}; {@link #PRESENCE} {@code {db, collection}} -> {@code {member, connections: [...]}}.
+   */
+  public static String fleet(String node, String operation) {
+    return "crowdwire.fleet." + node + "." + operation;
+  }
+
+  /**
+   * Where socket verticle {@code index} (0 to the number of event loops - 1) of this instance answers, locally:
+   * {@link #DISCONNECT} {@code {subject, code, reason}} -> Integer, how many connections it closed;
+   * {@link #PRESENCE} {@code {db, collection}} -> JsonArray, one presence entry per subscribed connection.
+   */
+  public static String socket(int index, String operation) {
+    return "crowdwire.socket." + index + "." + operation;
   }
 
   /** Failure codes of bus replies; HTTP-like so that they map straight onto responses. */

@@ -1,5 +1,6 @@
 package io.crowdwire.cluster;
 
+import io.crowdwire.bus.Addresses;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.Presence;
 import io.vertx.core.Future;
@@ -22,9 +23,6 @@ import java.util.Map;
  */
 public final class Fleet {
 
-  public static final String STATS = "stats";
-  public static final String DISCONNECT = "disconnect";
-  public static final String PRESENCE = "presence";
   /** The node id of an unclustered instance. */
   private static final String ALONE = "local";
 
@@ -58,11 +56,6 @@ public final class Fleet {
     return cluster != null;
   }
 
-  /** Where {@code node} answers {@code operation}. */
-  static String address(String node, String operation) {
-    return "crowdwire.fleet." + node + "." + operation;
-  }
-
   /** What every member answered, and which members did not answer. */
   public record Answers(int members, List<JsonObject> replies, List<String> unreachable) {
 
@@ -81,7 +74,7 @@ public final class Fleet {
   }
 
   public Future<RegionPresence> presence(Channel channel) {
-    return ask(PRESENCE, new JsonObject().put("db", channel.database()).put("collection", channel.collection()))
+    return ask(Addresses.PRESENCE, new JsonObject().put("db", channel.database()).put("collection", channel.collection()))
       .map(answers -> {
         Map<String, List<Presence>> byMember = new LinkedHashMap<>();
         answers.replies().forEach(reply -> byMember.put(reply.getString("member"), reply.getJsonArray("connections")
@@ -94,7 +87,7 @@ public final class Fleet {
   public Future<Answers> ask(String operation, JsonObject question) {
     List<String> members = members();
     List<Future<JsonObject>> answers = members.stream()
-      .map(node -> vertx.eventBus().<JsonObject>request(address(node, operation), question, options).map(Message::body))
+      .map(node -> vertx.eventBus().<JsonObject>request(Addresses.fleet(node, operation), question, options).map(Message::body))
       .toList();
     return Future.join(answers).transform(ignored -> {
       List<JsonObject> replies = new ArrayList<>();

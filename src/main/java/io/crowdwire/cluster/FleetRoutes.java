@@ -1,5 +1,6 @@
 package io.crowdwire.cluster;
 
+import io.crowdwire.bus.Addresses;
 import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.SubscribeAuthorization;
 import io.crowdwire.auth.TokenService;
@@ -76,7 +77,7 @@ public final class FleetRoutes {
       long ttl = config.auth().revocationTtlMs();
       recorded = FleetVerticle.revocations(vertx).compose(map -> map.put(subject, now, ttl));
     }
-    return recorded.compose(ignored -> fleet.ask(Fleet.DISCONNECT, question))
+    return recorded.compose(ignored -> fleet.ask(Addresses.DISCONNECT, question))
       .map(answers -> new JsonObject()
         .put("subject", subject)
         .put("revoked", revoke)

@@ -2,23 +2,20 @@ package io.crowdwire.cluster;
 
 import io.crowdwire.auth.Revocations;
 import io.crowdwire.bus.Addresses;
-import io.crowdwire.model.Channel;
 import io.crowdwire.config.CrowdwireConfig;
-import io.crowdwire.health.InstanceState;
 import io.crowdwire.protocol.CloseCodes;
-import io.crowdwire.socket.LocalConnections;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.shareddata.AsyncMap;
 
 /**
  * This instance's part in the region: it answers the questions other members (or its own HTTP routes) ask
- * through {@link Fleet}: its counts, disconnecting a subject, who is subscribed to a channel.
+ * through {@link Fleet}: its counts, disconnecting a subject, who is subscribed to a channel. What is about
+ * connections it asks this instance's socket verticles over the local bus.
  */
 public final class FleetVerticle extends VerticleBase {
 
@@ -26,15 +23,13 @@ public final class FleetVerticle extends VerticleBase {
   static final String REVOCATIONS = "crowdwire.revocations";
 
   private final CrowdwireConfig config;
-  private final InstanceState state;
-  private final LocalConnections connections;
+  private final MemberState state;
   private final Revocations revocations;
+  private LocalSockets sockets;
 
-  public FleetVerticle(CrowdwireConfig config, InstanceState state, LocalConnections connections,
-                       Revocations revocations) {
+  public FleetVerticle(CrowdwireConfig config, MemberState state, Revocations revocations) {
     this.config = config;
     this.state = state;
-    this.connections = connections;
     this.revocations = revocations;
   }
 
@@ -42,16 +37,17 @@ public final class FleetVerticle extends VerticleBase {
   public Future<?> start() {
     Fleet fleet = new Fleet(vertx, config.cluster().requestTimeoutMs());
     String self = fleet.self();
+    sockets = new LocalSockets(vertx.eventBus(), config.eventLoops(), config.cluster().requestTimeoutMs());
     if (fleet.clustered()) {
       // A member that left took its connections with it: subscribers of presence channels here get the list again.
       ClusterSetup.onMemberLeft(vertx, () ->
         vertx.eventBus().publish(Addresses.PRESENCE_RESYNC, null, new DeliveryOptions().setLocalOnly(true)));
     }
-    MessageConsumer<JsonObject> stats = vertx.eventBus().consumer(Fleet.address(self, Fleet.STATS),
+    MessageConsumer<JsonObject> stats = vertx.eventBus().consumer(Addresses.fleet(self, Addresses.STATS),
       message -> message.reply(stats(self)));
-    MessageConsumer<JsonObject> disconnect = vertx.eventBus().consumer(Fleet.address(self, Fleet.DISCONNECT),
+    MessageConsumer<JsonObject> disconnect = vertx.eventBus().consumer(Addresses.fleet(self, Addresses.DISCONNECT),
       this::disconnect);
-    MessageConsumer<JsonObject> presence = vertx.eventBus().consumer(Fleet.address(self, Fleet.PRESENCE),
+    MessageConsumer<JsonObject> presence = vertx.eventBus().consumer(Addresses.fleet(self, Addresses.PRESENCE),
       message -> presence(self, message));
     Future<Void> known = revocations(vertx).compose(AsyncMap::entries)
       .onSuccess(entries -> entries.forEach(revocations::revoke))
@@ -77,19 +73,14 @@ public final class FleetVerticle extends VerticleBase {
     if (revokeUpTo != null) {
       revocations.revoke(subject, revokeUpTo);
     }
-    connections.disconnect(subject, CloseCodes.REVOKED, "disconnected by an administrator")
+    sockets.disconnect(subject, CloseCodes.REVOKED, "disconnected by an administrator")
       .onSuccess(count -> message.reply(new JsonObject().put("disconnected", count)))
       .onFailure(failure -> message.fail(500, failure.getMessage()));
   }
 
   private void presence(String self, Message<JsonObject> message) {
-    Channel channel = new Channel(message.body().getString("db"), message.body().getString("collection"));
-    connections.presence(channel)
-      .onSuccess(found -> {
-        JsonArray list = new JsonArray();
-        found.forEach(entry -> list.add(entry.toJson()));
-        message.reply(new JsonObject().put("member", self).put("connections", list));
-      })
+    sockets.presence(message.body())
+      .onSuccess(found -> message.reply(new JsonObject().put("member", self).put("connections", found)))
       .onFailure(failure -> message.fail(500, failure.getMessage()));
   }
 }

@@ -26,7 +26,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
 
   /**
-   * The ports, and what guards the public one against clients that hold it without sending (see http.EdgeGuards).
+   * The ports, and what guards the public one against clients that hold it without sending (see http.PortGuards).
    *
    * @param httpIdleTimeoutMs          an HTTP connection that neither reads nor writes this long is closed
    *                                   (WebSockets leave it at the upgrade: they have keep-alives of their own)

@@ -1,5 +1,6 @@
 package io.crowdwire.health;
 
+import io.crowdwire.cluster.MemberState;
 import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -14,7 +15,7 @@ import java.util.function.IntSupplier;
  * What this instance knows about itself, shared by its verticles (each on its own event loop, hence the
  * atomics): connection count, whether the event store answers, whether it is deployed or draining.
  */
-public final class InstanceState implements Metrics.Gauges {
+public final class InstanceState implements Metrics.Gauges, MemberState {
 
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger subscriptions = new AtomicInteger();
@@ -22,8 +23,8 @@ public final class InstanceState implements Metrics.Gauges {
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger port = new AtomicInteger();
   private final AtomicInteger managementPort = new AtomicInteger();
-  private final AtomicInteger edgesServing = new AtomicInteger();
-  private final Promise<Void> edgesStopped = Promise.promise();
+  private final AtomicInteger socketsServing = new AtomicInteger();
+  private final Promise<Void> socketsStopped = Promise.promise();
   private final RegionStats regionStats = new RegionStats(System::currentTimeMillis);
   private volatile BooleanSupplier backendAvailable = () -> false;
   private volatile IntSupplier watchedChannels = () -> 0;
@@ -100,27 +101,27 @@ public final class InstanceState implements Metrics.Gauges {
     return draining.compareAndSet(false, true);
   }
 
-  public void edgeStarted() {
-    edgesServing.incrementAndGet();
+  public void socketStarted() {
+    socketsServing.incrementAndGet();
   }
 
-  public void edgeStopped() {
-    if (edgesServing.decrementAndGet() == 0) {
-      edgesStopped.tryComplete();
+  public void socketStopped() {
+    if (socketsServing.decrementAndGet() == 0) {
+      socketsStopped.tryComplete();
     }
   }
 
   /**
-   * Completes on {@code context} once every edge has drained, or after {@code timeoutMs} at the latest: the
-   * bridge must keep serving the edges' in-flight webhooks until then, and /ready keep answering 503.
+   * Completes on {@code context} once every socket verticle has drained, or after {@code timeoutMs} at the latest: the
+   * bridge must keep serving the socket verticles' in-flight webhooks until then, and /ready keep answering 503.
    */
-  public Future<Void> edgesStopped(Context context, long timeoutMs) {
-    if (edgesServing.get() == 0) {
+  public Future<Void> socketsStopped(Context context, long timeoutMs) {
+    if (socketsServing.get() == 0) {
       return Future.succeededFuture();
     }
     Promise<Void> done = Promise.promise();
     long timer = context.owner().setTimer(timeoutMs, id -> done.tryComplete());
-    edgesStopped.future().onComplete(ignored -> context.runOnContext(v -> {
+    socketsStopped.future().onComplete(ignored -> context.runOnContext(v -> {
       context.owner().cancelTimer(timer);
       done.tryComplete();
     }));

@@ -1,5 +1,6 @@
 package io.crowdwire.health;
 
+import io.crowdwire.bus.Addresses;
 import io.crowdwire.cluster.Fleet;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -12,7 +13,7 @@ import java.util.function.LongSupplier;
 
 /**
  * The region's figures for {@code /health}, asked of the members at most once per {@link #FRESH_MS} for the whole
- * instance (every edge and the management port): /health is public and unauthenticated, and each ask is a request
+ * instance (every socket verticle and the management port): /health is public and unauthenticated, and each ask is a request
  * to every member. Requests while an ask is in flight share it; later ones within the interval get its answer.
  */
 public final class RegionStats {
@@ -53,7 +54,7 @@ public final class RegionStats {
       }
       Ask fresh = new Ask(now, Promise.promise());
       if (last.compareAndSet(ask, fresh)) {
-        fleet.ask(Fleet.STATS, new JsonObject()).onComplete(fresh.answers());
+        fleet.ask(Addresses.STATS, new JsonObject()).onComplete(fresh.answers());
         return fresh;
       }
     }

@@ -1,6 +1,5 @@
 package io.crowdwire.limits;
 
-import io.crowdwire.auth.Principal;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.protocol.ErrorCode;
@@ -18,7 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * The limits of one instance, shared by its edge verticles: rate limits on webhooks and upgrades (in Redis, so
+ * The limits of one instance, shared by its socket verticles: rate limits on webhooks and upgrades (in Redis, so
  * every replica counts together; in this process on the embedded store), connection caps, the client address
  * behind trusted proxies and the Origin allow-list. A limit of 0 is off.
  */
@@ -111,17 +110,16 @@ public final class AccessLimits {
   /**
    * Admits an authenticated connection: within its subject's upgrade rate and the connection caps. The slot it
    * holds goes back with {@link #closeConnection}. Anonymous connections share one subject, so they count by
-   * address only.
+   * address only: their {@code subject} is null.
    */
-  public Future<ConnectionCaps.Slot> connect(String clientAddress, Principal principal) {
-    boolean named = principal != null && principal.named();
-    Future<Void> bySubject = named
-      ? check("upgrade", "upgrade:sub:" + principal.subject(), config.upgradesPerSubject(), config.upgradeWindowMs(),
+  public Future<ConnectionCaps.Slot> connect(String clientAddress, String subject) {
+    Future<Void> bySubject = subject != null
+      ? check("upgrade", "upgrade:sub:" + subject, config.upgradesPerSubject(), config.upgradeWindowMs(),
       "more than " + config.upgradesPerSubject() + " connects per " + config.upgradeWindowMs() + " ms as this subject")
       : Future.succeededFuture();
     return bySubject.map(ignored -> {
       try {
-        return caps.take(clientAddress, named ? principal.subject() : null);
+        return caps.take(clientAddress, subject);
       } catch (LimitRefusal refusal) {
         refused("connections");
         throw refusal;

@@ -38,9 +38,9 @@ public final class ManagementVerticle extends VerticleBase {
       .onSuccess(server -> state.managementPort(server.actualPort()));
   }
 
-  /** Vert.x closes the server after this: until the edges have drained, /ready keeps answering 503. */
+  /** Vert.x closes the server after this: until the socket verticles have drained, /ready keeps answering 503. */
   @Override
   public Future<?> stop() {
-    return state.edgesStopped(context, config.server().drainMs() + 1_000);
+    return state.socketsStopped(context, config.server().drainMs() + 1_000);
   }
 }

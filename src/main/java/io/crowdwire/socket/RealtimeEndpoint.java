@@ -1,6 +1,5 @@
 package io.crowdwire.socket;
 
-import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.SubscribeAuthorization;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.model.Channel;
@@ -57,6 +56,7 @@ public final class RealtimeEndpoint {
   private final Vertx vertx;
   private final CrowdwireConfig config;
   private final SocketServices services;
+  private final Admission admission;
   private final KeepAlive<ClientSession> webSockets;
   private final WebSocketLink.Settings webSocketSettings;
   /** SockJS has heartbeats and session timeouts of its own: its sessions are visited for token expiry only. */
@@ -72,6 +72,7 @@ public final class RealtimeEndpoint {
     this.config = config;
     this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics, channels,
       new LocalGroups(vertx, log, config.groups()), authorization, limits);
+    this.admission = new Admission(config, state, limits, tokens);
     // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
       System::currentTimeMillis, ClientSession::lastSeen, this::visit,
@@ -89,9 +90,10 @@ public final class RealtimeEndpoint {
       .setHeartbeatInterval(config.socket().sockJsHeartbeatMs())
       .setRegisterWriteHandler(false);
     router.route(SOCKJS_PATH + "/*").handler(ctx -> {
-      if (!services.state().ready()) {
-        HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "instance not ready");
-      } else if (!originRefused(ctx)) {
+      Admission.Refused refusal = admission.refusal(ctx.request());
+      if (refusal != null) {
+        refusal.answer(ctx.response());
+      } else {
         ctx.next();
       }
     });
@@ -212,66 +214,37 @@ public final class RealtimeEndpoint {
 
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    if (!services.state().ready()) {
-      HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "instance not ready");
+    Admission.Refused refusal = admission.refusal(request);
+    if (refusal != null) {
+      refusal.answer(ctx.response());
       return;
     }
     if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
       HttpErrors.send(ctx.response(), ErrorCode.INVALID_MESSAGE, "this endpoint speaks WebSocket only");
       return;
     }
-    String database = request.getParam("db", config.events().defaultDatabase());
-    String problem = Channel.nameProblem(database);
-    if (problem != null) {
-      HttpErrors.send(ctx.response(), ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, "db");
-      return;
-    }
-    if (originRefused(ctx)) {
-      return;
-    }
     String token = request.getParam("auth");
-    String address = services.limits().clientAddress(request.remoteAddress(), request.headers());
     // The rate limits may ask Redis: paused, the request is not read to its end meanwhile, so it can still upgrade.
     request.pause();
-    services.limits().upgradeFrom(address)
-      .compose(ignored -> authenticate(token != null ? token : TokenService.bearer(request)))
-      .compose(principal -> services.limits().connect(address, principal)
-        .onSuccess(slot -> request.toWebSocket()
-          .onSuccess(upgraded -> openWebSocket(request, database, principal, slot))
-          .onFailure(failure -> {
-            services.limits().closeConnection(slot);
-            LOG.debug("WebSocket upgrade failed: {}", failure.getMessage());
-          })))
+    admission.admit(request.getParam("db", config.events().defaultDatabase()),
+        token != null ? token : TokenService.bearer(request), request.remoteAddress(), request.headers(), false)
+      .onSuccess(admitted -> request.toWebSocket()
+        .onSuccess(upgraded -> openWebSocket(request, admitted))
+        .onFailure(failure -> {
+          services.limits().closeConnection(admitted.slot());
+          LOG.debug("WebSocket upgrade failed: {}", failure.getMessage());
+        }))
       .onFailure(failure -> {
         request.resume();
-        if (failure instanceof LimitRefusal) {
-          HttpErrors.refuse(ctx.response(), failure);
-        } else {
-          HttpErrors.send(ctx.response(), ErrorCode.UNAUTHORIZED, failure.getMessage());
-        }
+        Admission.Refused.of(failure).answer(ctx.response());
       });
   }
 
-  /** Cross-site WebSocket hijacking: a browser page of another origin must not connect with the user's cookies or token. */
-  private boolean originRefused(RoutingContext ctx) {
-    if (services.limits().originAllowed(ctx.request().getHeader(HttpHeaders.ORIGIN))) {
-      return false;
-    }
-    HttpErrors.send(ctx.response(), ErrorCode.FORBIDDEN, "origin not allowed (limits.allowedOrigins)");
-    return true;
-  }
-
-  private Future<Principal> authenticate(String token) {
-    if ((token == null || token.isEmpty()) && config.auth().allowAnonymous()) {
-      return Future.succeededFuture(Principal.ANONYMOUS);
-    }
-    return services.tokens().verify(token);
-  }
-
-  private void openWebSocket(HttpServerRequest upgraded, String database, Principal principal, ConnectionCaps.Slot slot) {
+  private void openWebSocket(HttpServerRequest upgraded, Admission.Admitted admitted) {
     WebSocketLink link = new WebSocketLink(webSocketSettings);
     // One string per database name rather than one per connection, which keeps it for life.
-    ClientSession session = new ClientSession(services, link, database.intern(), principal, slot);
+    ClientSession session = new ClientSession(services, link, admitted.database().intern(), admitted.principal(),
+      admitted.slot());
     link.takeOver(upgraded, session);
     webSockets.add(session);
     opened(session);
@@ -279,27 +252,15 @@ public final class RealtimeEndpoint {
 
   private void openSockJs(SockJSSocket socket) {
     Map<String, List<String>> query = new QueryStringDecoder(socket.uri()).parameters();
-    String database = first(query, "db", config.events().defaultDatabase());
-    String token = first(query, "auth", null);
     SockJsLink link = new SockJsLink(socket, config.limits().writeQueueBytes());
-    String problem = Channel.nameProblem(database);
-    if (problem != null) {
-      link.send(Frames.error(ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, null));
-      link.close(CloseCodes.UNAUTHORIZED, "invalid db");
-      return;
-    }
     socket.pause();
     // The client may leave while it is being admitted: then its slot is given back at once.
     Promise<Void> leftEarly = Promise.promise();
     socket.closeHandler(ignored -> leftEarly.tryComplete());
     // A session's transports make many HTTP requests; its limits count once, here. A subject that authenticates
     // later, by an AUTH message, is counted by address only.
-    String address = services.limits().clientAddress(socket.remoteAddress(), socket.headers());
-    boolean awaitsAuth = token == null && !config.auth().allowAnonymous();
-    services.limits().upgradeFrom(address)
-      .compose(ignored -> awaitsAuth ? Future.succeededFuture(null) : authenticate(token))
-      .compose(principal -> services.limits().connect(address, principal)
-        .map(slot -> new ClientSession(services, link, database, principal, slot)))
+    admission.admit(first(query, "db", config.events().defaultDatabase()), first(query, "auth", null),
+        socket.remoteAddress(), socket.headers(), true)
       .onComplete(result -> {
         if (leftEarly.future().isComplete()) {
           if (result.succeeded()) {
@@ -308,33 +269,31 @@ public final class RealtimeEndpoint {
           return;
         }
         if (result.failed()) {
-          if (result.cause() instanceof LimitRefusal refusal) {
-            link.send(Frames.error(refusal.code(), refusal.getMessage(), null));
-            link.close(CloseCodes.RATE_LIMITED, "limit exceeded");
-          } else {
-            link.send(Frames.error(ErrorCode.UNAUTHORIZED, result.cause().getMessage(), null));
-            link.close(CloseCodes.UNAUTHORIZED, "unauthorized");
-          }
+          Admission.Refused.of(result.cause()).tell(link);
           return;
         }
-        ClientSession session = result.result();
-        sockJsSessions.add(session);
-        opened(session);
-        int frameLimit = config.limits().frameBytes();
-        socket.handler(data -> {
-          if (data.length() > frameLimit) {
-            session.sendError(ErrorCode.INVALID_MESSAGE, "message larger than " + frameLimit + " bytes", null);
-            session.close(CloseCodes.TOO_BIG, "message too big");
-          } else {
-            session.onText(data.toString());
-          }
-        });
-        socket.closeHandler(ignored -> closed(session, sockJsSessions.remove(session)));
-        socket.resume();
-        if (awaitsAuth) {
-          awaitAuth(session, address);
-        }
+        openSockJs(socket, link, result.result());
       });
+  }
+
+  private void openSockJs(SockJSSocket socket, SockJsLink link, Admission.Admitted admitted) {
+    ClientSession session = new ClientSession(services, link, admitted.database(), admitted.principal(), admitted.slot());
+    sockJsSessions.add(session);
+    opened(session);
+    int frameLimit = config.limits().frameBytes();
+    socket.handler(data -> {
+      if (data.length() > frameLimit) {
+        session.sendError(ErrorCode.INVALID_MESSAGE, "message larger than " + frameLimit + " bytes", null);
+        session.close(CloseCodes.TOO_BIG, "message too big");
+      } else {
+        session.onText(data.toString());
+      }
+    });
+    socket.closeHandler(ignored -> closed(session, sockJsSessions.remove(session)));
+    socket.resume();
+    if (admitted.principal() == null) {
+      awaitAuth(session, admitted.clientAddress());
+    }
   }
 
   /**

@@ -1,6 +1,6 @@
 package io.crowdwire.socket;
 
-import io.crowdwire.http.EdgeGuards;
+import io.crowdwire.http.PortGuards;
 import io.crowdwire.http.HeaderTimeout;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.http.Ports;
@@ -17,6 +17,7 @@ import io.crowdwire.health.HealthRoutes;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.metrics.Metrics;
+import io.crowdwire.model.Presence;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Future;
@@ -25,6 +26,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import org.slf4j.Logger;
@@ -33,10 +35,10 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP edge: one instance per event loop, all sharing the public port. A port has one router, so the
- * webhook, realtime (WebSocket and SockJS) and health routes live here; each is a handler from its own
- * package, webhooks are handed over the bus to the webhook verticles, and everything about storage sits behind
- * the bus in the bridge.
+ * The public port: one instance per event loop, all sharing it. A port has one router, so the webhook, realtime
+ * (WebSocket and SockJS), presence and health routes live here; each is a handler from its own package,
+ * webhooks are handed over the bus to the webhook verticles, and everything about storage sits behind the bus
+ * in the bridge. The fleet reaches its connections at its own local addresses ({@link Addresses#socket}).
  */
 public final class SocketVerticle extends VerticleBase {
 
@@ -45,19 +47,23 @@ public final class SocketVerticle extends VerticleBase {
   private final CrowdwireConfig config;
   private final InstanceState state;
   private final Metrics metrics;
-  private final LocalConnections connections;
+  private final int index;
   private final Revocations revocations;
   private final AccessLimits limits;
-  private final EdgeGuards guards;
+  private final PortGuards guards;
   private RealtimeEndpoint realtime;
   private HttpServer server;
 
-  public SocketVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics, LocalConnections connections,
-                      Revocations revocations, AccessLimits limits, EdgeGuards guards) {
+  /**
+   * @param index this verticle's number among the instance's socket verticles (0 to the number of event loops
+   *              - 1), which names its addresses ({@link Addresses#socket})
+   */
+  public SocketVerticle(CrowdwireConfig config, InstanceState state, Metrics metrics, int index,
+                        Revocations revocations, AccessLimits limits, PortGuards guards) {
     this.config = config;
     this.state = state;
     this.metrics = metrics;
-    this.connections = connections;
+    this.index = index;
     this.revocations = revocations;
     this.limits = limits;
     this.guards = guards;
@@ -73,7 +79,11 @@ public final class SocketVerticle extends VerticleBase {
     // One per event loop, shared by the socket and HTTP presence: one cache of the VSKI master's verdicts.
     SubscribeAuthorization authorization = new SubscribeAuthorization(vertx, config.permissions());
     realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics, channels, authorization, limits);
-    connections.register(realtime);
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.DISCONNECT), message -> message.reply(
+      realtime.disconnect(message.body().getString("subject"), message.body().getInteger("code").shortValue(),
+        message.body().getString("reason"))));
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.PRESENCE), message -> message.reply(
+      new JsonArray(realtime.presence(ClientChannels.channelOf(message.body())).stream().map(Presence::toJson).toList())));
     vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> realtime.onLive(message.body()));
     MessageConsumer<JsonObject> presenceChanges = vertx.eventBus()
       .consumer(Addresses.PRESENCE_CHANGES, message -> realtime.onPresenceChange(message.body()));
@@ -131,14 +141,14 @@ public final class SocketVerticle extends VerticleBase {
       .onSuccess(listening -> {
         server = listening;
         state.port(listening.actualPort());
-        state.edgeStarted();
+        state.socketStarted();
       });
   }
 
   @Override
   public Future<?> stop() {
-    // The first edge to stop flips readiness for all: upgrades get 503, /ready too. Clients are told "going
-    // away" and resume elsewhere; webhooks in flight finish (the bridge waits for the edges), bounded by drainMs.
+    // The first socket verticle to stop flips readiness for all: upgrades get 503, /ready too. Clients are told "going
+    // away" and resume elsewhere; webhooks in flight finish (the bridge waits for the socket verticles), bounded by drainMs.
     if (state.startDraining()) {
       LOG.info("Draining: unready, closing clients with 1001, up to {} ms for webhooks in flight", config.server().drainMs());
     }
@@ -147,9 +157,6 @@ public final class SocketVerticle extends VerticleBase {
     Future<Void> clientsGone = realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down")
       .timeout(drainMs, TimeUnit.MILLISECONDS).otherwiseEmpty();
     return Future.join(clientsGone, server.shutdown(drainMs, TimeUnit.MILLISECONDS))
-      .onComplete(ignored -> {
-        connections.unregister(realtime);
-        state.edgeStopped();
-      });
+      .onComplete(ignored -> state.socketStopped());
   }
 }

@@ -111,7 +111,7 @@ final class Subscription implements ClientSubscription {
     if (waiting != null) {
       session.stopWaiting(waiting);
     }
-    // Also while the instance shuts down: the bridge stops only after the edges (InstanceState.edgesStopped).
+    // Also while the instance shuts down: the bridge stops only after the socket verticles (InstanceState.socketsStopped).
     if (watching) {
       services.log().unwatch(channel);
     }

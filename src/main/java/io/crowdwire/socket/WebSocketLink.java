@@ -43,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  * with its headers, its WebSocket. That was about 8 KB of heap per idle connection, and a third of the CPU
  * spent on each write of a fan-out besides the kernel's.
  *
- * <p>Threading: Netty calls this handler on the channel's event loop, which is the edge verticle's (Vert.x
+ * <p>Threading: Netty calls this handler on the channel's event loop, which is the socket verticle's (Vert.x
  * gives each verticle's server the channels of its own event loop), and the session writes only from that
  * verticle's context, so every write goes straight to the channel without a queue. The session's code uses
  * futures and the event bus, so inbound events reach it with the verticle's context made current in place
@@ -95,7 +95,7 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     ConnectionBase http = (ConnectionBase) upgraded.connection();
     Channel channel = http.channel();
     assert channel.eventLoop().inEventLoop() && settings.context().nettyEventLoop() == channel.eventLoop()
-      : "a WebSocket must be taken over on its edge verticle's event loop";
+      : "a WebSocket must be taken over on its socket verticle's event loop";
     this.session = session;
     channel.config().setWriteBufferWaterMark(settings.drainMarks());
     VertxHandler<?> vertx = channel.pipeline().replace(VertxHandler.class, "crowdwire", this);

@@ -9,7 +9,7 @@ import io.crowdwire.bus.WebhookRequests.Request;
 import io.crowdwire.bus.WebhookRequests.Response;
 import io.crowdwire.bus.WebhookRequests.Verdict;
 import io.crowdwire.config.CrowdwireConfig;
-import io.crowdwire.http.EdgeGuards;
+import io.crowdwire.http.PortGuards;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Vertx;
@@ -40,12 +40,12 @@ final class WebhookRoute {
   private final EventBus bus;
   private final String screenAddress;
   private final String requestAddress;
-  private final EdgeGuards guards;
+  private final PortGuards guards;
   private final int bodyLimit;
   private final DeliveryOptions options;
 
   /** Built on the verticle's event loop: webhook verticles on that loop, if any, answer its requests. */
-  WebhookRoute(Vertx vertx, CrowdwireConfig config, EdgeGuards guards) {
+  WebhookRoute(Vertx vertx, CrowdwireConfig config, PortGuards guards) {
     this.bus = vertx.eventBus();
     this.screenAddress = LoopAddresses.nearest(vertx, Addresses.WEBHOOK_SCREEN);
     this.requestAddress = LoopAddresses.nearest(vertx, Addresses.WEBHOOK);

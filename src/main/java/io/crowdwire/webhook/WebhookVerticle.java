@@ -16,7 +16,7 @@ import io.vertx.core.eventbus.Message;
 
 /**
  * Answers the webhooks the socket verticles hand over the local bus ({@link Addresses#WEBHOOK_SCREEN},
- * {@link Addresses#WEBHOOK}), first those of edges on its own event loop; the work is {@link WebhookHandler}'s. Several
+ * {@link Addresses#WEBHOOK}), first those of socket verticles on its own event loop; the work is {@link WebhookHandler}'s. Several
  * instances may run: any of them may get either step of a request.
  */
 public final class WebhookVerticle extends VerticleBase {
@@ -42,10 +42,10 @@ public final class WebhookVerticle extends VerticleBase {
       LoopAddresses.<Request>localConsumer(vertx, Addresses.WEBHOOK, message -> reply(message, webhooks.handle(message.body()))));
   }
 
-  /** The webhooks in flight are answered: the edges drain them, bounded as the bridge is. */
+  /** The webhooks in flight are answered: the socket verticles drain them, bounded as the bridge is. */
   @Override
   public Future<?> stop() {
-    return state.edgesStopped(context, config.server().drainMs() + 1_000);
+    return state.socketsStopped(context, config.server().drainMs() + 1_000);
   }
 
   /** A failure here is a bug: failing the message answers the sender at once rather than at the bus timeout. */

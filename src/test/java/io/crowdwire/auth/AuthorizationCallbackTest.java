@@ -33,7 +33,7 @@ class AuthorizationCallbackTest {
 
   private static final Principal USER = new Principal("u1", null, Set.of(), null, Long.MAX_VALUE, "token-of-u1");
 
-  /** Event-loop code: the callback is used from one context, as each edge uses its own. */
+  /** Event-loop code: the callback is used from one context, as each socket verticle uses its own. */
   private final Context loop = Clients.VERTX.getOrCreateContext();
   private final Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
   private final Queue<HttpServerRequest> held = new ConcurrentLinkedQueue<>();

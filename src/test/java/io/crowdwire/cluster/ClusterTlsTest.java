@@ -1,5 +1,6 @@
 package io.crowdwire.cluster;
 
+import io.crowdwire.bus.Addresses;
 import com.hazelcast.client.HazelcastClient;
 import com.hazelcast.client.config.ClientConfig;
 import com.hazelcast.core.HazelcastInstance;
@@ -117,7 +118,7 @@ class ClusterTlsTest {
       for (Crowdwire good : members) {
         String node = health(good).getString("member");
         JsonObject order = new JsonObject().put("subject", "victim").put("revokeUpTo", System.currentTimeMillis() + 3_600_000);
-        boolean failed = Clients.await(intruder.vertx().eventBus().request(Fleet.address(node, Fleet.DISCONNECT), order,
+        boolean failed = Clients.await(intruder.vertx().eventBus().request(Addresses.fleet(node, Addresses.DISCONNECT), order,
           new DeliveryOptions().setSendTimeout(5_000)).transform(sent -> Future.succeededFuture(sent.failed())), WAIT);
         refused += failed ? 1 : 0;
       }

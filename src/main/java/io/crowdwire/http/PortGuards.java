@@ -13,13 +13,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * What a client can hold on the public port by sending slowly, bounded over all edges of the instance: requests with
+ * What a client can hold on the public port by sending slowly, bounded over all socket verticles of the instance: requests with
  * a body in flight per client address (from their headers to their answer: requests without one are done reading at
  * their headers, which {@link HeaderTimeout} bounds), and the bytes of bodies read before their sender is known. Both
  * are given back when the request is answered or its connection closes; an address has an entry only while it has
  * requests in flight.
  */
-public final class EdgeGuards {
+public final class PortGuards {
 
   private final AccessLimits limits;
   private final int requestsPerIp;
@@ -27,7 +27,7 @@ public final class EdgeGuards {
   private final Map<String, Integer> inFlight = new ConcurrentHashMap<>();
   private final AtomicLong unauthenticated = new AtomicLong();
 
-  public EdgeGuards(CrowdwireConfig.Server server, AccessLimits limits) {
+  public PortGuards(CrowdwireConfig.Server server, AccessLimits limits) {
     this.limits = limits;
     this.requestsPerIp = server.requestsPerIp();
     this.unauthenticatedBodyBytes = server.unauthenticatedBodyBytes();

@@ -1,0 +1,131 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.auth.Principal;
+import io.crowdwire.auth.TokenService;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.HttpErrors;
+import io.crowdwire.limits.AccessLimits;
+import io.crowdwire.limits.ConnectionCaps;
+import io.crowdwire.limits.LimitRefusal;
+import io.crowdwire.model.Channel;
+import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.protocol.ErrorCode;
+import io.crowdwire.protocol.Frames;
+import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.net.SocketAddress;
+
+/**
+ * The one way in for every transport (WebSocket, SockJS and whichever comes next): readiness and origin for
+ * the HTTP request, then the database's name, the address's connect rate, the token, the subject's connect rate
+ * and the connection caps, in that order. A transport reads the database and the token its own way and tells a
+ * refusal its own way (an HTTP answer before an upgrade, an ERROR frame and a close after one); what is checked,
+ * and what a refusal says, is the same for all.
+ */
+final class Admission {
+
+  private final CrowdwireConfig config;
+  private final InstanceState state;
+  private final AccessLimits limits;
+  private final TokenService tokens;
+
+  Admission(CrowdwireConfig config, InstanceState state, AccessLimits limits, TokenService tokens) {
+    this.config = config;
+    this.state = state;
+    this.limits = limits;
+    this.tokens = tokens;
+  }
+
+  /** A connection let in: who it is ({@code null} while a SockJS session awaits its AUTH) and the slot it holds. */
+  record Admitted(String database, String clientAddress, Principal principal, ConnectionCaps.Slot slot) {
+  }
+
+  /** Why a connection was not let in: what its client is told, and how a transport already open closes. */
+  static final class Refused extends RuntimeException {
+
+    private final ErrorCode code;
+    private final String field;
+    private final short closeCode;
+    private final String closeReason;
+    private final LimitRefusal limit;
+
+    private Refused(ErrorCode code, String message, String field, short closeCode, String closeReason, LimitRefusal limit) {
+      super(message, null, false, false);
+      this.code = code;
+      this.field = field;
+      this.closeCode = closeCode;
+      this.closeReason = closeReason;
+      this.limit = limit;
+    }
+
+    static Refused of(Throwable failure) {
+      if (failure instanceof Refused refused) {
+        return refused;
+      }
+      if (failure instanceof LimitRefusal limit) {
+        return new Refused(limit.code(), limit.getMessage(), null, CloseCodes.RATE_LIMITED, "limit exceeded", limit);
+      }
+      return new Refused(ErrorCode.UNAUTHORIZED, failure.getMessage(), null, CloseCodes.UNAUTHORIZED, "unauthorized", null);
+    }
+
+    /** Before an upgrade: a JSON error, with a rate limit's Retry-After. */
+    void answer(HttpServerResponse response) {
+      if (limit != null) {
+        HttpErrors.refuse(response, limit);
+      } else {
+        HttpErrors.send(response, code, getMessage(), field);
+      }
+    }
+
+    /** After the transport opened: an ERROR frame, then the close code of its kind. */
+    void tell(ClientLink link) {
+      link.send(Frames.error(code, getMessage(), null));
+      link.close(closeCode, closeReason);
+    }
+  }
+
+  /** What every transport's HTTP request must pass before anything is read: {@code null} when it may go on. */
+  Refused refusal(HttpServerRequest request) {
+    if (!state.ready()) {
+      return new Refused(ErrorCode.UNAVAILABLE, "instance not ready", null, CloseCodes.TRY_AGAIN_LATER, "not ready", null);
+    }
+    // Cross-site WebSocket hijacking: a page of another origin must not connect with the user's cookies or token.
+    if (!limits.originAllowed(request.getHeader(HttpHeaders.ORIGIN))) {
+      return new Refused(ErrorCode.FORBIDDEN, "origin not allowed (limits.allowedOrigins)", null,
+        CloseCodes.UNAUTHORIZED, "origin not allowed", null);
+    }
+    return null;
+  }
+
+  /**
+   * Admits a connection to {@code database} with {@code token} (may be null), from the client address that
+   * {@code peer} and the trusted proxies' {@code headers} give.
+   * {@code authLater}: the transport can take the token in an AUTH message, so a missing one is not refused
+   * here (the session then waits for it, counted by address only).
+   */
+  Future<Admitted> admit(String database, String token, SocketAddress peer, MultiMap headers, boolean authLater) {
+    String problem = Channel.nameProblem(database);
+    if (problem != null) {
+      return Future.failedFuture(new Refused(ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, "db",
+        CloseCodes.UNAUTHORIZED, "invalid db", null));
+    }
+    String clientAddress = limits.clientAddress(peer, headers);
+    boolean awaitsAuth = authLater && token == null && !config.auth().allowAnonymous();
+    return limits.upgradeFrom(clientAddress)
+      .compose(ignored -> awaitsAuth ? Future.<Principal>succeededFuture(null) : authenticate(token))
+      .compose(principal -> limits.connect(clientAddress, principal != null && principal.named() ? principal.subject() : null)
+        .map(slot -> new Admitted(database, clientAddress, principal, slot)))
+      .recover(failure -> Future.failedFuture(Refused.of(failure)));
+  }
+
+  private Future<Principal> authenticate(String token) {
+    if ((token == null || token.isEmpty()) && config.auth().allowAnonymous()) {
+      return Future.succeededFuture(Principal.ANONYMOUS);
+    }
+    return tokens.verify(token);
+  }
+}
