@@ -1,17 +1,13 @@
 package io.crowdwire.testsupport;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
  * A real Redis Cluster of three masters (no replicas) on free loopback ports, created with
  * {@code redis-cli --cluster create} and killed by the test; its slots can be moved between masters as
- * {@code redis-cli --cluster reshard} does. Skipped or failed where redis-server is missing, as {@link RedisProcess}.
+ * {@code redis-cli --cluster reshard} does. Skipped or failed where Redis cannot run, as {@link RedisProcess}.
  */
 public final class RedisCluster implements AutoCloseable {
 
@@ -38,10 +34,10 @@ public final class RedisCluster implements AutoCloseable {
           "--cluster-config-file", "nodes.conf", "--cluster-port", Integer.toString(RedisProcess.freePort()),
           "--cluster-node-timeout", "5000")));
       }
-      List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));
+      List<String> create = new ArrayList<>(List.of("--cluster", "create"));
       cluster.nodes.forEach(node -> create.add("127.0.0.1:" + node.port()));
       create.addAll(List.of("--cluster-replicas", "0", "--cluster-yes"));
-      run(create);
+      RedisBinaries.cli(create, cluster.nodes.get(0).dir());
       cluster.awaitOk();
       return cluster;
     } catch (RuntimeException | AssertionError e) {
@@ -136,21 +132,6 @@ public final class RedisCluster implements AutoCloseable {
         }
         RedisProcess.sleep(50);
       }
-    }
-  }
-
-  private static void run(List<String> command) {
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-        throw new AssertionError(String.join(" ", command) + " failed:\n" + output);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new AssertionError(e);
     }
   }
 

@@ -11,14 +11,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A real {@code redis-server} on a free loopback port, started by the test and killed by it, so that outages
- * can be staged. Where no redis-server binary exists the Redis tests are skipped, unless
- * {@code CROWDWIRE_REQUIRE_REDIS} is set (as CI does), which makes that a failure.
+ * can be staged: the installed binary, or Redis's image in Docker where only Docker is there ({@link RedisBinaries}).
+ * Where neither is, the Redis tests are skipped, unless {@code CROWDWIRE_REQUIRE_REDIS} is set (as CI does), which
+ * makes that a failure.
  */
 public final class RedisProcess implements AutoCloseable {
 
@@ -27,7 +25,7 @@ public final class RedisProcess implements AutoCloseable {
   private final boolean appendOnly;
   /** More redis-server options, such as a cluster node's. */
   private final List<String> options;
-  private Process process;
+  private RedisBinaries.Running running;
 
   private RedisProcess(int port, Path dir, boolean appendOnly, List<String> options) {
     this.port = port;
@@ -74,25 +72,12 @@ public final class RedisProcess implements AutoCloseable {
   }
 
   public static boolean available() {
-    try {
-      Process probe = new ProcessBuilder("redis-server", "--version").redirectErrorStream(true).start();
-      probe.getInputStream().readAllBytes();
-      return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
+    return RedisBinaries.available();
   }
 
-  /** Skips the calling test where redis-server is missing, or fails it where CROWDWIRE_REQUIRE_REDIS is set. */
+  /** Skips the calling test where Redis cannot run, or fails it where CROWDWIRE_REQUIRE_REDIS is set. */
   static void requireRedis() {
-    boolean present = available();
-    if (!present && System.getenv("CROWDWIRE_REQUIRE_REDIS") != null) {
-      throw new AssertionError("redis-server is required (CROWDWIRE_REQUIRE_REDIS is set) but not on the PATH");
-    }
-    assumeTrue(present, "redis-server is not installed: Redis tests skipped");
+    RedisBinaries.require();
   }
 
   public static int freePort() {
@@ -112,9 +97,14 @@ public final class RedisProcess implements AutoCloseable {
     return port;
   }
 
+  /** Its working directory: its data, its log. */
+  Path dir() {
+    return dir;
+  }
+
   /** Starts it again on the same port and data directory, after {@link #kill()}. */
   public void launch() {
-    List<String> command = new ArrayList<>(List.of("redis-server", "--port", Integer.toString(port),
+    List<String> command = new ArrayList<>(List.of("--port", Integer.toString(port),
       "--bind", "127.0.0.1", "--dir", dir.toString(), "--save", "", "--daemonize", "no", "--loglevel", "warning"));
     if (appendOnly) {
       command.addAll(List.of("--appendonly", "yes", "--appendfsync", "always"));
@@ -122,25 +112,15 @@ public final class RedisProcess implements AutoCloseable {
       command.addAll(List.of("--appendonly", "no"));
     }
     command.addAll(options);
-    try {
-      process = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(dir.resolve("redis.log").toFile()).start();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    running = RedisBinaries.server(command, dir, dir.resolve("redis.log"));
     awaitListening(port);
   }
 
   /** Kills Redis at once (SIGKILL): clients see their connections drop mid-flight. */
   public void kill() {
-    if (process != null) {
-      process.destroyForcibly();
-      try {
-        process.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      process = null;
+    if (running != null) {
+      running.kill();
+      running = null;
     }
   }
 

@@ -5,12 +5,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A primary, its replica and one sentinel (quorum 1) on free loopback ports, real redis-server processes that
- * the test kills. Skipped or failed where redis-server is missing, as {@link RedisProcess}.
+ * A primary, its replica and one sentinel (quorum 1) on free loopback ports, real redis-servers that the test
+ * kills. Skipped or failed where Redis cannot run, as {@link RedisProcess}.
  */
 public final class RedisSentinel implements AutoCloseable {
 
@@ -19,7 +18,7 @@ public final class RedisSentinel implements AutoCloseable {
   private final RedisProcess first;
   private final RedisProcess second;
   private final int port;
-  private Process sentinel;
+  private RedisBinaries.Running sentinel;
 
   private RedisSentinel(RedisProcess first, RedisProcess second, int port) {
     this.first = first;
@@ -48,8 +47,7 @@ public final class RedisSentinel implements AutoCloseable {
         "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + first.port() + " 1",
         "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
         "sentinel failover-timeout " + MASTER_NAME + " 10000", ""));
-      sentinel = new ProcessBuilder("redis-server", conf.toString(), "--sentinel").redirectErrorStream(true)
-        .redirectOutput(dir.resolve("sentinel.log").toFile()).start();
+      sentinel = RedisBinaries.server(List.of(conf.toString(), "--sentinel"), dir, dir.resolve("sentinel.log"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -157,12 +155,7 @@ public final class RedisSentinel implements AutoCloseable {
   @Override
   public void close() {
     if (sentinel != null) {
-      sentinel.destroyForcibly();
-      try {
-        sentinel.waitFor(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      sentinel.kill();
     }
     first.close();
     second.close();
