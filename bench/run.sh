@@ -143,7 +143,10 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
     ours|before)     # this build, or the earlier one given with --before, with the same settings
       local jar_file=$out/crowdwire.jar
       [ "$name" = before ] && jar_file=$out/before.jar
-      (cd "$root" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
+      # From a directory of its own: each jar reads only the defaults it ships (the working tree's
+      # conf/crowdwire.yaml may name settings an earlier build does not know).
+      mkdir -p "$out/run-$name"
+      (cd "$out/run-$name" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
         exec java $java_opts -jar "$jar_file" > "$out/logs/$name-$scenario.log" 2>&1) &
       target_pid=$!
       ;;
