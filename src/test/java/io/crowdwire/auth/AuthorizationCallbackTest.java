@@ -10,9 +10,13 @@ import io.vertx.core.Promise;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.Map;
@@ -20,6 +24,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -29,6 +34,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The callback to the VSKI master on its own, against a real HTTP server: identical questions in flight share one
  * request, the filter is part of the question, and the verdicts remembered are bounded.
  */
+@ExtendWith(VertxExtension.class)
 class AuthorizationCallbackTest {
 
   private static final Principal USER = new Principal("u1", null, Set.of(), null, Long.MAX_VALUE, "token-of-u1");
@@ -38,6 +44,8 @@ class AuthorizationCallbackTest {
   private final Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
   private final Queue<HttpServerRequest> held = new ConcurrentLinkedQueue<>();
   private final Queue<JsonObject> bodies = new ConcurrentLinkedQueue<>();
+  /** Flagged as each held question reaches the master; a test that waits for them sets its own. */
+  private volatile Checkpoint heldArrival = () -> { };
   private HttpServer master;
 
   @BeforeEach
@@ -49,6 +57,7 @@ class AuthorizationCallbackTest {
       asked.computeIfAbsent(question.getString("collection"), c -> new AtomicInteger()).incrementAndGet();
       if (question.getString("collection").equals("held")) {
         held.add(request);
+        heldArrival.flag();
       } else {
         request.response().end("{\"allow\": true}");
       }
@@ -77,15 +86,15 @@ class AuthorizationCallbackTest {
   }
 
   @Test
-  void identicalQuestionsInFlightShareOneRequestAndTheFilterMakesAnother() throws InterruptedException {
+  void identicalQuestionsInFlightShareOneRequestAndTheFilterMakesAnother(VertxTestContext testContext)
+    throws InterruptedException {
+    heldArrival = testContext.laxCheckpoint(2);
     AuthorizationCallback callback = callback(100);
     List<Future<Boolean>> verdicts = onLoop(() -> Future.succeededFuture(List.of(
       callback.allows(USER, "postgres", "held", null, callback.callCount()),
       callback.allows(USER, "postgres", "held", null, callback.callCount()),
       callback.allows(USER, "postgres", "held", "published = true", callback.callCount()))));
-    while (held.size() < 2) {
-      Thread.sleep(10);
-    }
+    assertThat(testContext.awaitCompletion(10, TimeUnit.SECONDS)).as("two questions held by the master").isTrue();
     assertThat(asked("held")).as("one request for the two identical questions, one for the filtered one").isEqualTo(2);
     assertThat(bodies).extracting(body -> body.getValue("filter")).containsExactlyInAnyOrder(null, "published = true");
     assertThat(bodies).allSatisfy(body -> assertThat(body.getString("token")).isEqualTo("token-of-u1"));

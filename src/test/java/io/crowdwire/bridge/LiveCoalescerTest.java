@@ -8,8 +8,10 @@ import io.crowdwire.testsupport.Clients;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterEach;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -24,18 +26,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  * a channel that is quiet, busy, over the batch cap, or next to another channel. Only the grouping is
  * asserted; the window length just has to be long enough to tell "held" from "sent".
  */
+@ExtendWith(VertxExtension.class)
 class LiveCoalescerTest {
 
   private static final Channel A = new Channel("db", "a");
   private static final Channel B = new Channel("db", "b");
 
-  private final Vertx vertx = Vertx.vertx();
-  private final Context context = vertx.getOrCreateContext();
   private final BlockingQueue<LiveBatch> published = new LinkedBlockingQueue<>();
+  private Vertx vertx;
+  private Context context;
 
-  @AfterEach
-  void close() {
-    Clients.await(vertx.close());
+  /** A Vert.x of each test's own, closed by the extension after it. */
+  @BeforeEach
+  void onItsOwnVertx(Vertx vertx) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
   }
 
   private LiveCoalescer coalescer(long windowMs, int maxEntries) {
@@ -85,6 +90,7 @@ class LiveCoalescerTest {
     assertThat(nextBatch()).containsExactly(2, 3);
 
     // The window after that one sees nothing and closes: a later entry goes at once, alone, again.
+    // Time passing, not a poll: the window that 2 and 3 opened has to run out with nothing in it.
     Thread.sleep(3_000);
     onContext(() -> coalescer.accept(A, entry(4)));
     assertThat(nextBatch()).containsExactly(4);

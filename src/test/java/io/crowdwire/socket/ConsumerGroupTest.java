@@ -10,12 +10,14 @@ import io.crowdwire.testsupport.TestFleet;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WsClient;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -74,13 +76,11 @@ class ConsumerGroupTest {
       this.name = name;
       this.socket = Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1").setPort(on.port())
         .setURI("/api/realtime?db=postgres&auth=" + Tokens.user(name))));
-      List<JsonObject> subscribed = new ArrayList<>();
+      Promise<Void> subscribed = Promise.promise();
       socket.textMessageHandler(text -> {
         JsonObject frame = new JsonObject(text);
         if ("SUBSCRIBED".equals(frame.getString("type"))) {
-          synchronized (subscribed) {
-            subscribed.add(frame);
-          }
+          subscribed.tryComplete();
         }
         JsonArray events = frame.getJsonArray("events");
         if (events == null) {
@@ -102,11 +102,7 @@ class ConsumerGroupTest {
       });
       socket.writeTextMessage(new JsonObject().put("type", "SUBSCRIBE").put("collection", collection)
         .put("group", group).encode());
-      await(() -> {
-        synchronized (subscribed) {
-          return !subscribed.isEmpty();
-        }
-      }, "member " + name + " subscribed");
+      Clients.await(subscribed.future(), WAIT);
     }
 
     synchronized List<String> received() {
@@ -124,18 +120,7 @@ class ConsumerGroupTest {
   }
 
   private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.currentTimeMillis() + WAIT.toMillis();
-    while (!condition.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(what + " within " + WAIT);
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Awaitility.await(what).atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
   }
 
   /** Posts {@code count} events to the instances at once; their ids in the collection's order. */

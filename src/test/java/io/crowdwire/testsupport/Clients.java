@@ -94,6 +94,7 @@ public final class Clients {
     throw new AssertionError("delivery " + deliveryId + " was never acknowledged");
   }
 
+  /** The pause VSKI makes before retrying a delivery: the sender's own pace, not a wait for a condition. */
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);

@@ -1,8 +1,12 @@
 package io.crowdwire.testsupport;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real Redis Cluster of three masters (no replicas) on free loopback ports, created with
@@ -124,15 +128,8 @@ public final class RedisCluster implements AutoCloseable {
 
   /** Waits until every node says the cluster is ok and sees every slot served. */
   public void awaitOk() {
-    long deadline = System.currentTimeMillis() + 20_000;
-    for (int i = 0; i < nodes.size(); i++) {
-      while (!((String) command(i, "CLUSTER", "INFO")).contains("cluster_state:ok")) {
-        if (System.currentTimeMillis() > deadline) {
-          throw new AssertionError("cluster not ok within 20 s");
-        }
-        RedisProcess.sleep(50);
-      }
-    }
+    await("cluster ok").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50)).until(() -> IntStream
+      .range(0, nodes.size()).allMatch(i -> ((String) command(i, "CLUSTER", "INFO")).contains("cluster_state:ok")));
   }
 
   @Override

@@ -9,8 +9,11 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
+import static org.awaitility.Awaitility.await;
 
 /**
  * A real {@code redis-server} on a free loopback port, started by the test and killed by it, so that outages
@@ -136,23 +139,11 @@ public final class RedisProcess implements AutoCloseable {
 
   /** Waits until something listens on the loopback port (a redis-server just started). */
   static void awaitListening(int port) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      try (Socket socket = new Socket("127.0.0.1", port)) {
-        return;
-      } catch (IOException notYet) {
-        sleep(20);
-      }
-    }
-    throw new AssertionError("redis-server did not listen on " + port + " within 10 s");
-  }
-
-  static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    await("redis-server listening on " + port).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+      .ignoreExceptionsInstanceOf(IOException.class).until(() -> {
+        new Socket("127.0.0.1", port).close();
+        return true;
+      });
   }
 
   @Override

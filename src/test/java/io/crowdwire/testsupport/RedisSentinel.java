@@ -1,9 +1,12 @@
 package io.crowdwire.testsupport;
 
+import org.awaitility.Awaitility;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -138,18 +141,7 @@ public final class RedisSentinel implements AutoCloseable {
   }
 
   private static void await(String what, BooleanSupplier done) {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!done.getAsBoolean()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError(what + " within 30 s");
-      }
-      try {
-        Thread.sleep(100);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    Awaitility.await(what).atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(done::getAsBoolean);
   }
 
   @Override

@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 /**
  * A client that behaves as the VSKI SDK does (PROTOCOL.md §2): after any close it reconnects after a fixed
  * delay, to whichever instance {@code ports} names then, and re-subscribes with the last id it received.
@@ -106,34 +109,14 @@ public final class ResumingClient implements AutoCloseable {
 
   /** Waits until at least {@code count} subscriptions have been confirmed with SUBSCRIBED. */
   public void awaitSubscriptions(int count, Duration timeout) {
-    long deadline = System.currentTimeMillis() + timeout.toMillis();
-    while (subscriptions() < count) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("client got " + subscriptions() + " of " + count + " SUBSCRIBED frames");
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    await().atMost(timeout).pollInterval(Duration.ofMillis(20))
+      .untilAsserted(() -> assertThat(subscriptions()).as("SUBSCRIBED frames").isGreaterThanOrEqualTo(count));
   }
 
   /** Waits until at least {@code count} events arrived. */
   public void awaitCount(int count, Duration timeout) {
-    long deadline = System.currentTimeMillis() + timeout.toMillis();
-    while (count() < count) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("client got " + count() + " of " + count + " events");
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    await().atMost(timeout).pollInterval(Duration.ofMillis(20))
+      .untilAsserted(() -> assertThat(count()).as("events").isGreaterThanOrEqualTo(count));
   }
 
   @Override

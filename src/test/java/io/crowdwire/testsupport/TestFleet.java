@@ -3,8 +3,11 @@ package io.crowdwire.testsupport;
 import io.crowdwire.Crowdwire;
 import io.crowdwire.config.CrowdwireConfig;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
+import static org.awaitility.Awaitility.await;
 
 /** The instances and sockets a test class starts, kept in one place so that one {@link #close()} in {@code @AfterAll} ends them all. */
 public final class TestFleet implements AutoCloseable {
@@ -19,18 +22,8 @@ public final class TestFleet implements AutoCloseable {
   public Crowdwire start(CrowdwireConfig config) {
     Crowdwire crowdwire = Clients.await(Crowdwire.start(config));
     started.add(crowdwire);
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (!crowdwire.state().ready()) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("instance not ready within 10 s");
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    await("instance ready").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+      .until(() -> crowdwire.state().ready());
     return crowdwire;
   }
 
