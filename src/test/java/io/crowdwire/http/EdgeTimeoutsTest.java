@@ -13,10 +13,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,6 +30,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -37,6 +42,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * several timeouts (with timeouts shortened so that the test waits a few seconds only).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(VertxExtension.class)
 class EdgeTimeoutsTest {
 
   private static final long IDLE_MS = 1_500;
@@ -60,7 +66,7 @@ class EdgeTimeoutsTest {
   }
 
   @Test
-  void idleWebSocketsAndSockJsSessionsOutliveTheHttpTimeouts() throws Exception {
+  void idleWebSocketsAndSockJsSessionsOutliveTheHttpTimeouts(VertxTestContext testContext) throws Exception {
     String token = Tokens.user("quiet");
     WsClient bare = fleet.client(instance, "postgres", "quiet");
     bare.subscribed("quiet", null);
@@ -69,7 +75,13 @@ class EdgeTimeoutsTest {
     AtomicBoolean sockJsClosed = new AtomicBoolean();
     WebSocket sockJs = Clients.await(Clients.WS.connect(new WebSocketConnectOptions().setHost("127.0.0.1")
       .setPort(instance.port()).setURI("/api/realtime/sockjs/000/quietws/websocket?auth=" + token)));
-    sockJs.textMessageHandler(sockJsFrames::add).closeHandler(ignored -> sockJsClosed.set(true));
+    Checkpoint sockJsPong = testContext.laxCheckpoint();
+    sockJs.textMessageHandler(frame -> {
+      sockJsFrames.add(frame);
+      if (frame.contains("PONG")) {
+        sockJsPong.flag();
+      }
+    }).closeHandler(ignored -> sockJsClosed.set(true));
 
     Streaming streaming = new Streaming(instance.port(), "/api/realtime/sockjs/000/quietstream/xhr_streaming?auth=" + token);
 
@@ -86,10 +98,8 @@ class EdgeTimeoutsTest {
     bare.send(new JsonObject().put("type", "PING"));
     assertThat(bare.next(m -> "PONG".equals(m.getString("type")), Duration.ofSeconds(5))).isNotNull();
     sockJs.writeTextMessage("[\"{\\\"type\\\":\\\"PING\\\"}\"]");
-    long deadline = System.currentTimeMillis() + 5_000;
-    while (sockJsFrames.stream().noneMatch(frame -> frame.contains("PONG")) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
+    // Without a PONG within 5 s, the assertions below say so.
+    testContext.awaitCompletion(5, TimeUnit.SECONDS);
     System.out.println("after " + QUIET.toMillis() + " ms quiet (HTTP idle timeout " + IDLE_MS
       + " ms, header timeout 500 ms): WebSocket open " + !bare.isClosed() + ", SockJS WebSocket open " + !sockJsClosed.get()
       + " with " + sockJsFrames.size() + " frames, xhr_streaming open " + streaming.open() + " with "
