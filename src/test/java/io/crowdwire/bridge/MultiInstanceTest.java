@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Three instances on one Redis: every subscriber everywhere sees every event, in one order. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -121,10 +122,7 @@ class MultiInstanceTest {
     client.subscribed("watched_" + System.nanoTime(), null);
     assertThat(instance.state().channels()).isEqualTo(before + 1);
     client.close();
-    long deadline = System.currentTimeMillis() + 5_000;
-    while (instance.state().channels() != before && System.currentTimeMillis() < deadline) {
-      Thread.sleep(20);
-    }
-    assertThat(instance.state().channels()).isEqualTo(before);
+    await("the channel unwatched").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+      .untilAsserted(() -> assertThat(instance.state().channels()).isEqualTo(before));
   }
 }

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** An instance whose Redis is not there yet starts, says it is not ready, refuses work with 503, then recovers. */
 class ReadinessTest {
@@ -41,11 +42,8 @@ class ReadinessTest {
       assertThat(WsClient.rejection(instance.port(), "/api/realtime?db=postgres&auth=" + Tokens.user("u"))).isEqualTo(503);
 
       try (RedisProcess redis = RedisProcess.startOn(redisPort)) {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (Clients.get(instance.port(), "/ready").statusCode() != 200) {
-          assertThat(System.currentTimeMillis()).as("ready within 10 s of Redis starting").isLessThan(deadline);
-          Thread.sleep(50);
-        }
+        await("ready within 10 s of Redis starting").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+          .until(() -> Clients.get(instance.port(), "/ready").statusCode() == 200);
         WsClient client = WsClient.connect(instance.port(), Tokens.user("u"));
         client.subscribed("posts", null);
         assertThat(Clients.webhook(instance.port(), "posts", new JsonObject().put("id", "y")).statusCode()).isEqualTo(200);

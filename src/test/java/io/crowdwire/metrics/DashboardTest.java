@@ -11,12 +11,14 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The Grafana dashboard in k8s/ only queries series that a running instance really exports. */
 class DashboardTest {
@@ -42,12 +44,10 @@ class DashboardTest {
       Crowdwire instance = fleet.start(TestConfig.embedded());
       Clients.get(instance.port(), "/health");
       // The server counts a request once its response has ended, which may be just after the client read it.
-      long deadline = System.currentTimeMillis() + 10_000;
-      String exported = Clients.get(instance.state().managementPort(), "/metrics").bodyAsString();
-      while (!exportsAll(exported, queried) && System.currentTimeMillis() < deadline) {
-        Thread.sleep(50);
-        exported = Clients.get(instance.state().managementPort(), "/metrics").bodyAsString();
-      }
+      String exported = await("every queried series exported").atMost(Duration.ofSeconds(10))
+        .pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+        .until(() -> Clients.get(instance.state().managementPort(), "/metrics").bodyAsString(),
+          body -> exportsAll(body, queried));
       for (String series : queried) {
         assertThat(exported).as("series %s queried by the dashboard", series).containsPattern(exportedLine(series));
       }

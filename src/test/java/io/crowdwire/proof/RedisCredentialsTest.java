@@ -29,6 +29,7 @@ import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * An attacker who reads the logs, /health or an error must not learn the Redis password: an instance runs at DEBUG
@@ -139,17 +140,7 @@ class RedisCredentialsTest {
   }
 
   private static void awaitLine(ListAppender<ILoggingEvent> captured, Predicate<String> wanted) {
-    long deadline = System.currentTimeMillis() + WAIT.toMillis();
-    while (lines(captured).stream().noneMatch(wanted)) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("no such log line within " + WAIT);
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    await("the log line").atMost(WAIT).pollInterval(Duration.ofMillis(50))
+      .until(() -> lines(captured).stream().anyMatch(wanted));
   }
 }

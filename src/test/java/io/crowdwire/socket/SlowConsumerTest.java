@@ -27,6 +27,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The slow-consumer line of docs/security.md: each connection has a bounded outbound queue; a client that stops
@@ -95,11 +96,8 @@ class SlowConsumerTest {
           .containsExactlyElementsOf(shared);
         assertThat(reader.isClosed()).isFalse();
       }
-      long closing = System.nanoTime() + WAIT.toNanos();
-      while (instance.state().connections() != READERS && System.nanoTime() < closing) {
-        Thread.sleep(20);
-      }
-      assertThat(instance.state().connections()).as("connections once the stalled one is gone").isEqualTo(READERS);
+      await("the stalled connection gone").atMost(WAIT).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
+        assertThat(instance.state().connections()).as("connections once the stalled one is gone").isEqualTo(READERS));
       System.out.printf("Slow consumer: let go after %d shared and some 60 KB events; %d readers got all %d shared events%n",
         shared.size() - 10, READERS, shared.size());
       smallBuffers.close();

@@ -45,6 +45,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * PROTOCOL.md §2 on bad input: a refused upgrade gets the right HTTP status, a bad message gets an ERROR frame
@@ -537,14 +538,8 @@ class SocketProtocolTest {
     stalled.close();
   }
 
-  private static void awaitUntil(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("timed out waiting for %s", what);
-      }
-      Thread.sleep(50);
-    }
+  private static void awaitUntil(BooleanSupplier condition, String what) {
+    await(what).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
   }
 
   @Test
