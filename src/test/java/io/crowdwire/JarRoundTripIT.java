@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The README's round trip on the packaged jar, as a newcomer runs it: start on the embedded default with no
@@ -112,17 +113,8 @@ class JarRoundTripIT {
   }
 
   private static void awaitReady(int port) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (true) {
-      try {
-        if (Clients.get(port, "/ready").statusCode() == 200) {
-          return;
-        }
-      } catch (Exception notYet) {
-        // not listening yet
-      }
-      assertThat(System.currentTimeMillis()).as("service ready within 30 s").isLessThan(deadline);
-      Thread.sleep(100);
-    }
+    // Exceptions while it is not listening yet.
+    await("service ready within 30 s").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+      .ignoreExceptions().until(() -> Clients.get(port, "/ready").statusCode() == 200);
   }
 }

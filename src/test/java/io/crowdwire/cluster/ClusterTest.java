@@ -25,6 +25,7 @@ import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Three instances in one Hazelcast cluster on loopback (static member list), on one Redis: what the cluster gives
@@ -89,16 +90,8 @@ class ClusterTest {
   }
 
   private static JsonObject awaitHealth(Crowdwire on, Predicate<JsonObject> wanted) {
-    long deadline = System.currentTimeMillis() + WAIT.toMillis();
-    JsonObject health = health(on);
-    while (!wanted.test(health)) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("/health never got there: " + health.encodePrettily());
-      }
-      sleep(50);
-      health = health(on);
-    }
-    return health;
+    return await("/health to get there").atMost(WAIT).pollInterval(Duration.ofMillis(50))
+      .until(() -> health(on), wanted::test);
   }
 
   private static void sleep(long ms) {

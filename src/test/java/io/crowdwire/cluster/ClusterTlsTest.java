@@ -37,6 +37,7 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The event bus between members with TLS and client certificates (CLUSTER_TLS_*), against an intruder on loopback
@@ -208,18 +209,7 @@ class ClusterTlsTest {
   }
 
   private static void awaitHealth(Crowdwire on, Predicate<JsonObject> wanted) {
-    long deadline = System.currentTimeMillis() + WAIT.toMillis();
-    while (!wanted.test(health(on))) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("/health never got there: " + health(on).encode());
-      }
-      try {
-        Thread.sleep(50);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+    await("/health to get there").atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> health(on), wanted::test);
   }
 
   /** A self-signed CA: returns its certificate, {@code <name>.pem}; its key is {@code <name>.key} beside it. */

@@ -29,7 +29,7 @@ import java.util.TreeMap;
 import java.util.function.IntSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The bad-input suite (docs/security.md, "Proof"): thousands of generated webhooks and client messages, most of them
@@ -290,14 +290,9 @@ class BadInputSuiteTest {
     assertThat(events).extracting(e -> e.getString("id")).containsExactly(posted.bodyAsJsonObject().getString("id"));
   }
 
-  private static void awaitBack(IntSupplier counter, int baseline, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (counter.getAsInt() != baseline) {
-      if (System.nanoTime() > deadline) {
-        fail("%s: %d, not back to %d", what, counter.getAsInt(), baseline);
-      }
-      Thread.sleep(20);
-    }
+  private static void awaitBack(IntSupplier counter, int baseline, String what) {
+    await(what + " back to " + baseline).atMost(WAIT).pollInterval(Duration.ofMillis(20))
+      .untilAsserted(() -> assertThat(counter.getAsInt()).as(what).isEqualTo(baseline));
   }
 
   private static void count(Map<String, Integer> counts, String key) {

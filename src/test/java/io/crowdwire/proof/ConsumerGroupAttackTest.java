@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Attacks on consumer groups by a client with a user token (docs/security.md, "Hardening: consumer groups"), each on a
@@ -225,12 +226,8 @@ class ConsumerGroupAttackTest {
 
   /** The group's pending deliveries in Redis come down to {@code count}. */
   private void awaitPending(String collection, long count) {
-    long deadline = System.currentTimeMillis() + WAIT.toMillis();
-    long pending;
-    while ((pending = (Long) pendingSummary(collection).get(0)) != count && System.currentTimeMillis() < deadline) {
-      sleep(20);
-    }
-    assertThat(pending).as("pending in Redis").isEqualTo(count);
+    await("pending in Redis down to " + count).atMost(WAIT).pollInterval(Duration.ofMillis(20))
+      .untilAsserted(() -> assertThat((Long) pendingSummary(collection).get(0)).as("pending in Redis").isEqualTo(count));
   }
 
   private List<?> pendingSummary(String collection) {
