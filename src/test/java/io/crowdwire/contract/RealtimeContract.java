@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The contract every event store keeps, checked end to end (webhook in, WebSocket out) against a running
@@ -170,9 +171,7 @@ abstract class RealtimeContract {
       }
     });
     sender.start();
-    while (sent.get() < 30) {
-      Thread.sleep(5);
-    }
+    await("30 posted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5)).until(() -> sent.get() >= 30);
     WsClient resumer = client(instance());
     resumer.subscribe(posts, first.get(9));
     sender.join();

@@ -40,7 +40,7 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * docs/security.md, "Hardening: bounded output": every byte queued to a client counts against its one write queue
@@ -344,14 +344,8 @@ class BoundedOutputTest {
     return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
   }
 
-  private static void awaitTrue(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        fail("not within %s: %s", WAIT, what);
-      }
-      Thread.sleep(20);
-    }
+  private static void awaitTrue(BooleanSupplier condition, String what) {
+    await(what).atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(condition::getAsBoolean);
   }
 
   /** The instance runs in this JVM: its heap after a GC, and direct memory (Netty's own count and the JVM's pool). */

@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -30,6 +31,7 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Clients without credentials holding memory and connections by sending slowly (docs/security.md, "Hardening: HTTP
@@ -149,10 +151,8 @@ class SlowSenderAttackTest {
       senders.add(new Attacker("capped", "127.0.0.5", capped.port(), headers));
     }
     // The refusals come at the headers; once `cap` are refused, the others hold the address's slots.
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (senders.stream().filter(Attacker::answered).count() < cap && System.currentTimeMillis() < deadline) {
-      Thread.sleep(10);
-    }
+    await(cap + " senders refused").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10))
+      .until(() -> senders.stream().filter(Attacker::answered).count() >= cap);
     int genuineStatus = Clients.webhook(capped.port(), "capped", new JsonObject().put("id", "g1")).statusCode();
     for (Attacker sender : senders) {
       sender.send("{}".getBytes(StandardCharsets.US_ASCII));
