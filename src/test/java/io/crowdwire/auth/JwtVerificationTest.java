@@ -240,6 +240,7 @@ class JwtVerificationTest {
     String second = rs256(rotated, "k2", claims());
     assertThat(refused(tokens, second)).as("within the refresh interval").startsWith("unknown key");
     assertThat(jwksRequests).hasValue(1);
+    // Time passing, not a poll: past the JWKS refresh interval.
     Thread.sleep(1_100);
     assertThat(accepted(tokens, second).subject()).as("the new key, fetched").isEqualTo("alice");
     assertThat(jwksRequests).hasValue(2);
@@ -363,6 +364,7 @@ class JwtVerificationTest {
     String token = rs256(rsa, "k1", claims());
     assertThat(accepted(tokens, token)).isNotNull();
     served = jwks(jwk(rotated, "k2"));
+    // Time passing, not a poll: past the age of the cached key set.
     Thread.sleep(300);
     // The keys are out of date: this verification fetches them again, the next ones use the new set.
     tokens.verify(token);

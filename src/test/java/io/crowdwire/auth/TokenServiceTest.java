@@ -29,6 +29,7 @@ class TokenServiceTest {
     assertThat(Clients.await(tokens.verify(token)).subject()).isEqualTo("late");
     assertThat(Clients.await(tokens.verify(token)).subject()).as("verified again, or remembered").isEqualTo("late");
 
+    // Time passing, not a poll: past the token's expiry.
     Thread.sleep(Duration.ofSeconds(4).toMillis());
     assertThat(failureOf(tokens.verify(token)))
       .isInstanceOf(TokenService.InvalidTokenException.class)

@@ -302,6 +302,7 @@ abstract class RealtimeContract {
   void eventsOlderThanTheRetentionAgeAreGone() throws InterruptedException {
     String posts = fresh("posts");
     String old = post(tight(), posts, 0);
+    // Time passing, not a poll: past the retention window.
     Thread.sleep(TIGHT_RETENTION_MS + 300);
     WsClient zero = client(tight());
     zero.subscribed(posts, "0");

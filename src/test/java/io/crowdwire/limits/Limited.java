@@ -72,6 +72,7 @@ final class Limited {
   /** Waits out a 1 s window. */
   static void nextWindow() {
     try {
+      // Time passing, not a poll: the limits count in one-second windows.
       Thread.sleep(1100);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

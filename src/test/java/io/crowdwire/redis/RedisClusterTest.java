@@ -237,6 +237,7 @@ class RedisClusterTest {
     Flow flow = new Flow(collection, 150);
     flow.awaitAcknowledged(50);
     cluster.kill(owner);
+    // Time passing, not a poll: the master stays down while appends meet its slots.
     Thread.sleep(1500);
     cluster.launch(owner);
     flow.finishAndCheck();

@@ -301,6 +301,7 @@ class SubscribePermissionsTest {
     try (WsClient client = connect(hasty, "postgres", Tokens.user("tim"))) {
       expectSubscribed(client, allowed);
       assertThat(asked(allowed)).isEqualTo(1);
+      // Time passing, not a poll: past the remembered verdict's time to live.
       Thread.sleep(400);
       expectSubscribed(client, allowed);
       assertThat(asked(allowed)).as("the 200 ms verdict was over").isEqualTo(2);
