@@ -48,7 +48,9 @@ public final class RedisSentinel implements AutoCloseable {
       Path conf = dir.resolve("sentinel.conf");
       Files.writeString(conf, String.join("\n", "port " + port, "bind 127.0.0.1", "dir " + dir,
         "sentinel monitor " + MASTER_NAME + " 127.0.0.1 " + first.port() + " 1",
-        "sentinel down-after-milliseconds " + MASTER_NAME + " 1000",
+        // 1 s was too short on a loaded machine: a primary just promoted, busy with its new replica's full sync,
+        // was judged down and the sentinel promoted that empty replica in its place.
+        "sentinel down-after-milliseconds " + MASTER_NAME + " 3000",
         "sentinel failover-timeout " + MASTER_NAME + " 10000", ""));
       sentinel = RedisBinaries.server(List.of(conf.toString(), "--sentinel"), dir, dir.resolve("sentinel.log"));
     } catch (IOException e) {
