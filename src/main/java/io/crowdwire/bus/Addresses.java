@@ -36,7 +36,7 @@ public final class Addresses {
   /** No body, published locally when a member left the cluster: subscribers of presence channels get the list again. */
   public static final String PRESENCE_RESYNC = "crowdwire.presence.resync";
 
-  /** {@link #fleet} and {@link #socket} operation: the counts of a member. */
+  /** {@link #fleet} operation: the counts of a member (socket verticles are not asked: the counts are the instance's). */
   public static final String STATS = "stats";
   /** {@link #fleet} and {@link #socket} operation: close every connection of a subject. */
   public static final String DISCONNECT = "disconnect";

@@ -34,7 +34,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -98,18 +101,27 @@ class ClientSessionTest {
   }
 
   private ClientSession open() {
-    ClientSession[] session = new ClientSession[1];
-    onContext(() -> session[0] = new ClientSession(services, link, POSTS.database(), ALICE, null));
-    return session[0];
+    return onContext(() -> new ClientSession(services, link, POSTS.database(), ALICE, null));
   }
 
   private void onContext(Runnable action) {
-    boolean[] done = {false};
-    context.runOnContext(ignored -> {
+    onContext(() -> {
       action.run();
-      done[0] = true;
+      return null;
     });
-    await().atMost(Duration.ofSeconds(5)).until(() -> done[0]);
+  }
+
+  /** Runs {@code action} on the session's context, as production does, and hands its result to the test's thread. */
+  private <T> T onContext(Supplier<T> action) {
+    CompletableFuture<T> result = new CompletableFuture<>();
+    context.runOnContext(ignored -> {
+      try {
+        result.complete(action.get());
+      } catch (RuntimeException | AssertionError failure) {
+        result.completeExceptionally(failure);
+      }
+    });
+    return result.orTimeout(5, TimeUnit.SECONDS).join();
   }
 
   private void send(ClientSession session, JsonObject message) {
