@@ -2,6 +2,7 @@ package io.crowdwire;
 
 import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.Deadline;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.ResumingClient;
 import io.crowdwire.testsupport.TestConfig;
@@ -30,6 +31,7 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Issue 4, "Leaving safely": one of three instances of the packaged jar is killed with SIGKILL while 500
@@ -107,11 +109,8 @@ class FailoverIT {
             }
           });
         }
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (acknowledged.size() < KILL_AFTER) {
-          assertThat(System.currentTimeMillis()).as("%d webhooks acknowledged within 30 s", KILL_AFTER).isLessThan(deadline);
-          Thread.sleep(5);
-        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+          .alias(KILL_AFTER + " webhooks acknowledged").until(() -> acknowledged.size() >= KILL_AFTER);
         dead.add(0);
         fleet.instances.get(0).kill();
         killedAt = System.currentTimeMillis();
@@ -126,12 +125,8 @@ class FailoverIT {
 
       // Every client catches up with every acknowledged event, or the deadline passes and the counts tell.
       Set<String> expected = new HashSet<>(acknowledged);
-      long catchUpDeadline = System.currentTimeMillis() + 20_000;
-      boolean caughtUp;
-      while (!(caughtUp = fleet.clients.stream().allMatch(c -> new HashSet<>(c.ids()).containsAll(expected)))
-        && System.currentTimeMillis() < catchUpDeadline) {
-        Thread.sleep(50);
-      }
+      boolean caughtUp = Deadline.reached(Duration.ofSeconds(20), Duration.ofMillis(50),
+        () -> fleet.clients.stream().allMatch(c -> new HashSet<>(c.ids()).containsAll(expected)));
       long caughtUpAt = System.currentTimeMillis();
       Thread.sleep(500); // late doubles, if any, have time to arrive
 
@@ -292,32 +287,20 @@ class FailoverIT {
       return new Instance(index, port, managementPort, builder.start());
     }
 
-    void awaitReady() throws InterruptedException {
-      long deadline = System.currentTimeMillis() + 30_000;
-      while (true) {
-        assertThat(process.isAlive()).as("instance %d is running (see its log under target)", index).isTrue();
-        try {
-          if (Clients.get(port, "/ready").statusCode() == 200) {
-            return;
-          }
-        } catch (Exception | AssertionError notYet) {
-          // not listening yet
-        }
-        assertThat(System.currentTimeMillis()).as("instance %d ready within 30 s", index).isLessThan(deadline);
-        Thread.sleep(100);
-      }
+    void awaitReady() {
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).alias("instance " + index + " ready")
+        .failFast("instance " + index + " exited (see its log under target)", () -> !process.isAlive())
+        .ignoreExceptionsMatching(notListeningYet -> true)
+        .until(() -> Clients.get(port, "/ready").statusCode() == 200);
     }
 
     /** Waits until this instance's /health satisfies {@code wanted}. */
-    void awaitHealth(Predicate<JsonObject> wanted, String what) throws InterruptedException {
-      long deadline = System.currentTimeMillis() + 30_000;
-      JsonObject health = Clients.get(port, "/health").bodyAsJsonObject();
-      while (!wanted.test(health)) {
-        assertThat(System.currentTimeMillis()).as("instance %d: %s within 30 s; /health says %s", index, what, health)
-          .isLessThan(deadline);
-        Thread.sleep(100);
-        health = Clients.get(port, "/health").bodyAsJsonObject();
-      }
+    void awaitHealth(Predicate<JsonObject> wanted, String what) {
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).alias("instance " + index + ": " + what)
+        .untilAsserted(() -> {
+          JsonObject health = Clients.get(port, "/health").bodyAsJsonObject();
+          assertThat(wanted.test(health)).as("/health says %s", health).isTrue();
+        });
     }
 
     /** SIGKILL: no drain, no goodbye; its sockets are dropped by the kernel. */

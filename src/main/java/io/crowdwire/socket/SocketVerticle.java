@@ -84,7 +84,8 @@ public final class SocketVerticle extends VerticleBase {
         message.body().getString("reason"))));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.PRESENCE), message -> message.reply(
       new JsonArray(realtime.presence(ClientChannels.channelOf(message.body())).stream().map(Presence::toJson).toList())));
-    vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> realtime.onLive(message.body()));
+    LiveBacklog live = new LiveBacklog(context, config.limits().replayPageSize(), realtime::onLive);
+    vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> live.accept(message.body()));
     MessageConsumer<JsonObject> presenceChanges = vertx.eventBus()
       .consumer(Addresses.PRESENCE_CHANGES, message -> realtime.onPresenceChange(message.body()));
     vertx.eventBus().localConsumer(Addresses.PRESENCE_RESYNC, message -> realtime.resendPresence());

@@ -10,6 +10,7 @@ import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -27,6 +28,7 @@ import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * VSKI's own realtime client (the {@code vski-client.mjs} emulation of {@code RocketBaseClient}: fixed 3 s
@@ -258,26 +260,25 @@ class VskiClientTest {
       node.drain().forEach(this::take);
     }
 
-    void pumpUntil(BooleanSupplier condition, String what) throws InterruptedException {
+    void pumpUntil(BooleanSupplier condition, String what) {
       if (!pumpUntilQuietly(condition, WAIT)) {
         fail("no " + what + " within " + WAIT + " from " + node + "; last lines: "
           + lines.subList(Math.max(0, lines.size() - 10), lines.size()));
       }
     }
 
-    boolean pumpUntilQuietly(BooleanSupplier condition, Duration timeout) throws InterruptedException {
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (true) {
-        drainNow();
-        if (condition.getAsBoolean()) {
-          return true;
-        }
-        if (System.nanoTime() > deadline || !node.isAlive()) {
-          drainNow();
-          return condition.getAsBoolean();
-        }
-        Thread.sleep(10);
+    boolean pumpUntilQuietly(BooleanSupplier condition, Duration timeout) {
+      try {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(10)).pollInSameThread()
+          .until(() -> {
+            drainNow();
+            return condition.getAsBoolean() || !node.isAlive();
+          });
+      } catch (ConditionTimeoutException timedOut) {
+        // the caller tells what it waited for
       }
+      drainNow();
+      return condition.getAsBoolean();
     }
 
     private void take(JsonObject line) {

@@ -3,6 +3,7 @@ package io.crowdwire.cluster;
 import io.crowdwire.Crowdwire;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.Deadline;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.ResumingClient;
 import io.crowdwire.testsupport.TestConfig;
@@ -244,10 +245,8 @@ class ClusterTest {
       storm.add(new ResumingClient(() -> port, "storm", before, Duration.ofSeconds(3)).start());
     }
     try {
-      long deadline = start + 60_000;
-      while (storm.stream().anyMatch(client -> client.count() < missed.size()) && System.currentTimeMillis() < deadline) {
-        sleep(20);
-      }
+      Deadline.reached(Duration.ofSeconds(60), Duration.ofMillis(20),
+        () -> storm.stream().allMatch(client -> client.count() >= missed.size()));
       long caughtUpMs = System.currentTimeMillis() - start;
       sleep(300); // late doubles, if any, have time to arrive
       long lost = storm.stream().mapToLong(client -> missed.stream().filter(id -> !client.ids().contains(id)).count()).sum();

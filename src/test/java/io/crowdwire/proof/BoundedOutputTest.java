@@ -130,10 +130,8 @@ class BoundedOutputTest {
     long letGo = System.nanoTime();
     // Its close frame waits behind what it does not read: the connection, and with it the queue, goes after 2 s
     // without it, well before the 10 s a client that reads has to answer a close.
-    long deadline = letGo + Duration.ofSeconds(8).toNanos();
-    while (metric("crowdwire_connections") >= connectionsWithIt && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-    }
+    await().atMost(Duration.ofSeconds(8)).pollInterval(Duration.ofMillis(20)).alias("the attacker's connection ended")
+      .until(() -> metric("crowdwire_connections") < connectionsWithIt);
     Memory after = Memory.now();
     System.out.printf("A client that never reads again: its connection ended %d ms after it was let go (4008); "
       + "heap %d MB, direct %d MB after%n", (System.nanoTime() - letGo) / 1_000_000, after.heap() >> 20, after.direct() >> 20);

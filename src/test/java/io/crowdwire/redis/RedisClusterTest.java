@@ -42,6 +42,7 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Two instances on a real three-master Redis Cluster: events of collections on every shard reach every
@@ -184,10 +185,7 @@ class RedisClusterTest {
       String id = Clients.webhook(instances.get(1).port(), collection, new JsonObject().put("id", "s1"))
         .bodyAsJsonObject().getString("id");
       assertThat(client.events(1, WAIT).get(0).getString("id")).isEqualTo(id);
-      long deadline = System.currentTimeMillis() + 10_000;
-      while (sharded.isEmpty() && System.currentTimeMillis() < deadline) {
-        sleep(10);
-      }
+      await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> !sharded.isEmpty());
       assertThat(sharded).singleElement().asString().startsWith(id + " ");
       client.expectSilence(Duration.ofMillis(300));
       assertThat(plain).as("plain subscribers on any node").isEmpty();
@@ -327,11 +325,8 @@ class RedisClusterTest {
     }
 
     void awaitAcknowledged(int count) {
-      long deadline = System.currentTimeMillis() + WAIT.toMillis();
-      while (acknowledged.size() < count) {
-        assertThat(System.currentTimeMillis()).as("%d events acknowledged in time", count).isLessThan(deadline);
-        sleep(10);
-      }
+      await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).alias(count + " events acknowledged")
+        .until(() -> acknowledged.size() >= count);
     }
 
     /** Waits for the sender, then checks that every client got every acknowledged event once, in stream order. */
@@ -349,14 +344,6 @@ class RedisClusterTest {
         assertThat(received).containsExactlyElementsOf(expected);
         client.expectSilence(Duration.ofMillis(300));
       }
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }
