@@ -6,6 +6,7 @@ import io.crowdwire.bus.LocalCodec;
 import io.crowdwire.cluster.ClusterSetup;
 import io.crowdwire.cluster.FleetVerticle;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.documents.DocumentsVerticle;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.http.PortGuards;
 import io.crowdwire.socket.SocketVerticle;
@@ -24,8 +25,8 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The application: deploys the bridge, the webhook verticles, then one socket verticle per event loop, all sharing the
- * public port.
+ * The application: deploys the bridge, the fleet, management and documents verticles, the webhook verticles, then
+ * one socket verticle per event loop, all sharing the public port.
  */
 public final class CrowdwireVerticle extends VerticleBase {
 
@@ -69,6 +70,7 @@ public final class CrowdwireVerticle extends VerticleBase {
     return vertx.deployVerticle(new RedisBridgeVerticle(config, state, metrics))
       .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
+      .compose(ignored -> vertx.deployVerticle(new DocumentsVerticle(config, state, revocations)))
       // Before the socket verticles: the port never takes a webhook that no webhook verticle is there to answer.
       .compose(ignored -> vertx.deployVerticle(() -> new WebhookVerticle(config, state, revocations, limits),
         new DeploymentOptions().setInstances(config.webhookVerticles())))

@@ -2,7 +2,7 @@ package io.crowdwire.bus;
 
 /**
  * Every event bus address, in one place. Request and reply bodies are the records of {@link LogRequests},
- * {@link WebhookRequests} and {@link LiveBatch}, registered with {@link LocalCodec}.
+ * {@link WebhookRequests}, {@link DocumentRequests}, {@link HttpAnswer} and {@link LiveBatch}, registered with {@link LocalCodec}.
  */
 public final class Addresses {
 
@@ -24,8 +24,10 @@ public final class Addresses {
    * loop too ({@link LoopAddresses}).
    */
   public static final String WEBHOOK_SCREEN = "crowdwire.webhook.screen";
-  /** {@link WebhookRequests.Request} -> {@link WebhookRequests.Response}. */
+  /** {@link WebhookRequests.Request} -> {@link HttpAnswer}. */
   public static final String WEBHOOK = "crowdwire.webhook";
+  /** {@link DocumentRequests.Call} -> {@link HttpAnswer}: the document API, answered by the documents verticle. */
+  public static final String DOCUMENTS = "crowdwire.documents";
   /** {@link LiveBatch}, published locally by the bridge to every socket verticle. */
   public static final String LIVE = "crowdwire.live";
   /**

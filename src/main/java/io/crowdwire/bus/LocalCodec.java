@@ -16,7 +16,8 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     LogRequests.Append.class, LogRequests.Appended.class, LogRequests.Read.class, LogRequests.History.class,
     LogRequests.Watch.class, LogRequests.Unwatch.class, LogRequests.Claim.class, LogRequests.Claimed.class,
     LogRequests.Ack.class, LiveBatch.class, WebhookRequests.Head.class, WebhookRequests.Proceed.class,
-    WebhookRequests.Refuse.class, WebhookRequests.Request.class, WebhookRequests.Response.class);
+    WebhookRequests.Refuse.class, WebhookRequests.Request.class, HttpAnswer.class,
+    DocumentRequests.Call.class);
 
   private final String name;
 

@@ -6,7 +6,7 @@ import io.vertx.core.net.SocketAddress;
 
 /**
  * The messages by which a socket verticle hands a webhook request to a webhook verticle on the local event bus (see
- * {@link Addresses#WEBHOOK_SCREEN} and {@link Addresses#WEBHOOK}), in two steps: its head before any of the body is
+ * {@link Addresses#WEBHOOK_SCREEN} and {@link Addresses#WEBHOOK}), in two steps, answered with an {@link HttpAnswer}: its head before any of the body is
  * read, then the whole request. The sender never changes what it sent, so they travel by reference, the body too.
  */
 public final class WebhookRequests {
@@ -37,18 +37,10 @@ public final class WebhookRequests {
   }
 
   /** Answer with {@code response} (which closes the connection: the body is left unread). */
-  public record Refuse(MultiMap headers, Response response) implements Verdict {
+  public record Refuse(MultiMap headers, HttpAnswer response) implements Verdict {
   }
 
   /** The request, its body read (null when it had none). */
   public record Request(Head head, Object ticket, Buffer body) {
-  }
-
-  /**
-   * The answer to write back.
-   *
-   * @param closeConnection the body was left unread: the connection cannot carry another request
-   */
-  public record Response(int status, MultiMap headers, Buffer body, boolean closeConnection) {
   }
 }

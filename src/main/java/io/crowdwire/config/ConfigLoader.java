@@ -201,6 +201,9 @@ public final class ConfigLoader {
     table.put("SOCKJS_HEARTBEAT_MS", "socket.sockJsHeartbeatMs");
     table.put("LIVE_BATCH_MS", "socket.liveBatchMs");
     table.put("WEBSOCKET_COMPRESSION", "socket.compression");
+    table.put("DOCUMENT_WRITE_MS", "documents.writeMs");
+    table.put("DOCUMENTS_ANONYMOUS", "documents.anonymous");
+    table.put("DOCUMENT_MAX_TEXT_BYTES", "documents.maxTextBytes");
     table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
     table.put("GROUP_IDLE_TTL_MS", "groups.idleTtlMs");

@@ -20,7 +20,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events events, Limits limits, Socket socket,
                               Cluster cluster, Channels channels, Groups groups, Permissions permissions,
-                              Webhooks webhooks) {
+                              Webhooks webhooks, Documents documents) {
 
   /** The secret used when no JWT_SECRET is configured: public on purpose, so nobody mistakes it for security. */
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
@@ -498,46 +498,68 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   }
 
   public CrowdwireConfig withServer(Server newServer) {
-    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withRedis(Redis newRedis) {
-    return new CrowdwireConfig(server, newRedis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, newRedis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withAuth(Auth newAuth) {
-    return new CrowdwireConfig(server, redis, newAuth, events, limits, socket, cluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, newAuth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withEvents(Events newEvents) {
-    return new CrowdwireConfig(server, redis, auth, newEvents, limits, socket, cluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, newEvents, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withLimits(Limits newLimits) {
-    return new CrowdwireConfig(server, redis, auth, events, newLimits, socket, cluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, events, newLimits, socket, cluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withSocket(Socket newSocket) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, newSocket, cluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, events, limits, newSocket, cluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withCluster(Cluster newCluster) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, newCluster, channels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, newCluster, channels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withChannels(Channels newChannels) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, newChannels, groups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, newChannels, groups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withGroups(Groups newGroups) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, newGroups, permissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, newGroups, permissions, webhooks, documents);
   }
 
   public CrowdwireConfig withPermissions(Permissions newPermissions) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, newPermissions, webhooks);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, newPermissions, webhooks, documents);
   }
 
   public CrowdwireConfig withWebhooks(Webhooks newWebhooks) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, newWebhooks);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, newWebhooks, documents);
+  }
+
+  public CrowdwireConfig withDocuments(Documents newDocuments) {
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, newDocuments);
+  }
+
+  /**
+   * Collaborative documents (Bytecrowds): their API and editors.
+   *
+   * @param writeMs      at most one store write per document this often: writes in between are coalesced, the last
+   *                     value written
+   * @param anonymous    whether callers without a token may read and edit documents that are not locked
+   * @param maxTextBytes the largest text (UTF-8) a document may hold; larger updates get 413
+   */
+  public record Documents(long writeMs, boolean anonymous, int maxTextBytes) {
+
+    public Documents {
+      if (writeMs < 0 || maxTextBytes <= 0) {
+        throw new IllegalArgumentException("documents.writeMs (DOCUMENT_WRITE_MS) must be at least 0 and"
+          + " documents.maxTextBytes (DOCUMENT_MAX_TEXT_BYTES) positive");
+      }
+    }
   }
 }

@@ -40,6 +40,14 @@ final class RedisKeys {
   }
 
   /**
+   * A Bytecrowds document's hash ({@code text}, {@code language}, {@code authorizedEmails}): Bytecrowds' own key,
+   * {@code bytecrowd:<name>}, with the name as its hash tag.
+   */
+  static String document(String name) {
+    return "bytecrowd:{" + name + "}";
+  }
+
+  /**
    * The Redis Cluster slot of a key or sharded channel: CRC16 (XMODEM) of its hash tag, the part between the
    * first '{' and the next '}' when that is not empty, else of the whole name, modulo 16384.
    */

@@ -97,6 +97,7 @@ public final class SocketVerticle extends VerticleBase {
       ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
       HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");
     });
+    new DocumentRoutes(vertx, config, guards).mount(router);
     // SockJS posts (a session's messages, its AUTH among them) are read before anything says who sent them.
     router.post(RealtimeEndpoint.SOCKJS_PATH + "/*").handler(guards.unauthenticatedBody(RealtimeEndpoint.sockJsBodyBytes(config)));
     realtime.mount(router);
@@ -106,7 +107,7 @@ public final class SocketVerticle extends VerticleBase {
     router.errorHandler(413, ctx -> {
       // The rest of the body is not read.
       HttpErrors.closeAfterAnswer(ctx);
-      HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE, "body larger than " + config.limits().webhookBodyBytes() + " bytes");
+      HttpErrors.send(ctx.response(), ErrorCode.PAYLOAD_TOO_LARGE, "request body larger than " + ctx.request().path() + " takes (WEBHOOK_MAX_BODY_BYTES, DOCUMENT_MAX_TEXT_BYTES)");
     });
     router.errorHandler(405, ctx -> HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "method not allowed"));
     router.errorHandler(500, ctx -> {

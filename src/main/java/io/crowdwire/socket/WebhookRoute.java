@@ -1,17 +1,16 @@
 package io.crowdwire.socket;
 
 import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.HttpAnswer;
 import io.crowdwire.bus.LoopAddresses;
 import io.crowdwire.bus.WebhookRequests.Head;
 import io.crowdwire.bus.WebhookRequests.Proceed;
 import io.crowdwire.bus.WebhookRequests.Refuse;
 import io.crowdwire.bus.WebhookRequests.Request;
-import io.crowdwire.bus.WebhookRequests.Response;
 import io.crowdwire.bus.WebhookRequests.Verdict;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.http.PortGuards;
 import io.crowdwire.http.HttpErrors;
-import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -20,8 +19,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The webhook route: hands each request to a webhook verticle over the local bus and writes back what it is
@@ -31,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 final class WebhookRoute {
 
-  private static final Logger LOG = LoggerFactory.getLogger(WebhookRoute.class);
   private static final String HEAD = "crowdwire.webhook.head";
   private static final String PROCEED = "crowdwire.webhook.proceed";
   /** A JWKS fetch (auth.Jwks) at most, on top of the waits on the store of either step. */
@@ -74,7 +70,7 @@ final class WebhookRoute {
         Verdict verdict = reply.body();
         HttpErrors.putHeaders(ctx.response(), verdict.headers());
         if (verdict instanceof Refuse refuse) {
-          write(ctx, refuse.response());
+          Handover.write(ctx, refuse.response());
         } else if (!((Proceed) verdict).senderUnknown() || guards.reserveUnauthenticated(ctx, bodyLimit)) {
           ctx.put(HEAD, head).put(PROCEED, verdict).next();
         }
@@ -88,21 +84,12 @@ final class WebhookRoute {
 
   private void forward(RoutingContext ctx) {
     Request request = new Request(ctx.get(HEAD), ctx.<Proceed>get(PROCEED).ticket(), ctx.body().buffer());
-    bus.<Response>request(requestAddress, request, options)
-      .onSuccess(reply -> write(ctx, reply.body()))
+    bus.<HttpAnswer>request(requestAddress, request, options)
+      .onSuccess(reply -> Handover.write(ctx, reply.body()))
       .onFailure(failure -> unanswered(ctx, failure));
   }
 
-  private static void write(RoutingContext ctx, Response answer) {
-    if (answer.closeConnection()) {
-      HttpErrors.closeAfterAnswer(ctx);
-    }
-    HttpErrors.putHeaders(ctx.response(), answer.headers());
-    ctx.response().setStatusCode(answer.status()).end(answer.body());
-  }
-
   private static void unanswered(RoutingContext ctx, Throwable failure) {
-    LOG.warn("No webhook verticle answered: {}", failure.getMessage());
-    HttpErrors.send(ctx.response(), ErrorCode.UNAVAILABLE, "webhook not handled, retry later: " + failure.getMessage());
+    Handover.unanswered(ctx, "webhook", failure);
   }
 }

@@ -3,11 +3,11 @@ package io.crowdwire.webhook;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.HttpAnswer;
 import io.crowdwire.bus.WebhookRequests.Head;
 import io.crowdwire.bus.WebhookRequests.Proceed;
 import io.crowdwire.bus.WebhookRequests.Refuse;
 import io.crowdwire.bus.WebhookRequests.Request;
-import io.crowdwire.bus.WebhookRequests.Response;
 import io.crowdwire.bus.WebhookRequests.Verdict;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.http.HttpErrors;
@@ -81,7 +81,7 @@ public final class WebhookHandler {
   }
 
   /** A request {@link #screen} let on: the signature (if one is left to check), the body, the append. */
-  public Future<Response> handle(Request request) {
+  public Future<HttpAnswer> handle(Request request) {
     Screening screening = (Screening) request.ticket();
     String requestId = screening.requestId();
     MultiMap headers = request.head().headers();
@@ -101,7 +101,7 @@ public final class WebhookHandler {
         if (appended.duplicate()) {
           answer.put("duplicate", true);
         }
-        return new Response(200, HttpHeaders.headers().set(HttpHeaders.CONTENT_TYPE, "application/json"), answer.toBuffer(),
+        return new HttpAnswer(200, HttpHeaders.headers().set(HttpHeaders.CONTENT_TYPE, "application/json"), answer.toBuffer(),
           false);
       })
       .otherwise(failure -> reject(request.head(), requestId, failure, false));
@@ -142,12 +142,12 @@ public final class WebhookHandler {
   }
 
   /** The answer to a failed webhook; {@code bodyUnread}: refused at the headers, so its connection is closed. */
-  private static Response reject(Head head, String requestId, Throwable failure, boolean bodyUnread) {
+  private static HttpAnswer reject(Head head, String requestId, Throwable failure, boolean bodyUnread) {
     if (failure instanceof WebhookRejection rejection) {
       LOG.atDebug().addKeyValue("requestId", requestId).log("Webhook refused: {} {}", rejection.code(), rejection.getMessage());
       return error(bodyUnread, rejection.code(), rejection.getMessage(), rejection.field());
     } else if (failure instanceof LimitRefusal refusal) {
-      return new Response(refusal.code().status(), HttpErrors.headers(refusal),
+      return new HttpAnswer(refusal.code().status(), HttpErrors.headers(refusal),
         HttpErrors.body(refusal.code(), refusal.getMessage(), null), bodyUnread);
     } else if (failure instanceof ReplyException) {
       // The bridge failed or did not answer in time: nothing was acknowledged, the sender retries later.
@@ -159,7 +159,7 @@ public final class WebhookHandler {
     return error(bodyUnread, ErrorCode.INTERNAL, "internal error", null);
   }
 
-  private static Response error(boolean bodyUnread, ErrorCode code, String message, String field) {
-    return new Response(code.status(), HttpErrors.headers(code), HttpErrors.body(code, message, field), bodyUnread);
+  private static HttpAnswer error(boolean bodyUnread, ErrorCode code, String message, String field) {
+    return new HttpAnswer(code.status(), HttpErrors.headers(code), HttpErrors.body(code, message, field), bodyUnread);
   }
 }

@@ -27,30 +27,38 @@ class PackageRulesTest {
     .because("exactly one package knows how to talk to Redis: its connections, topologies and scripts");
 
   @ArchTest
-  static final ArchRule onlyTheBridgeAndTheRateLimiterUseRedis = noClasses()
-    .that().resideOutsideOfPackages("io.crowdwire.redis..", "io.crowdwire.bridge..", "io.crowdwire.limits..")
+  static final ArchRule onlyTheBridgeTheRateLimiterAndDocumentsUseRedis = noClasses()
+    .that().resideOutsideOfPackages("io.crowdwire.redis..", "io.crowdwire.bridge..", "io.crowdwire.limits..",
+      "io.crowdwire.documents..")
     .should().dependOnClassesThat().resideInAPackage("io.crowdwire.redis..")
-    .because("the bridge is the only verticle that stores and reads events; the rate limiter counts in Redis");
+    .because("the bridge is the only verticle that stores and reads events; the rate limiter counts in Redis; "
+      + "documents keep their Bytecrowds hashes there");
 
   @ArchTest
   static final ArchRule configAndModelStandAlone = noClasses()
     .that().resideInAnyPackage("io.crowdwire.config..", "io.crowdwire.model..")
     .should().dependOnClassesThat().resideInAnyPackage(ours("auth", "bridge", "bus", "cluster", "eventlog",
-      "filter", "health", "http", "limits", "management", "metrics", "protocol", "redis", "socket", "webhook"))
+      "documents", "filter", "health", "http", "limits", "management", "metrics", "protocol", "redis", "socket", "webhook"))
     .because("everything configures itself from config and speaks of model; neither may know its users");
 
   @ArchTest
   static final ArchRule theBusCarriesOnlyTheModel = noClasses()
     .that().resideInAPackage("io.crowdwire.bus..")
-    .should().dependOnClassesThat().resideInAnyPackage(ours("auth", "bridge", "cluster", "config", "eventlog",
+    .should().dependOnClassesThat().resideInAnyPackage(ours("auth", "bridge", "cluster", "config", "documents", "eventlog",
       "filter", "health", "http", "limits", "management", "metrics", "redis", "socket", "webhook"))
     .because("the bus is the contract between verticles: addresses, messages and codecs of model values");
 
   @ArchTest
   static final ArchRule socketKnowsNothingOfWebhooksOrStorage = noClasses()
     .that().resideInAPackage("io.crowdwire.socket..")
-    .should().dependOnClassesThat().resideInAnyPackage(ours("webhook", "bridge", "eventlog", "redis"))
-    .because("the socket verticle hands webhooks over the bus and reads the log through the bridge");
+    .should().dependOnClassesThat().resideInAnyPackage(ours("webhook", "documents", "bridge", "eventlog", "redis"))
+    .because("the socket verticle hands webhooks and document requests over the bus and reads the log through the bridge");
+
+  @ArchTest
+  static final ArchRule documentsKnowNothingOfSockets = noClasses()
+    .that().resideInAPackage("io.crowdwire.documents..")
+    .should().dependOnClassesThat().resideInAnyPackage(ours("socket", "webhook", "bridge", "eventlog"))
+    .because("the documents verticle answers over the bus");
 
   @ArchTest
   static final ArchRule webhookKnowsNothingOfSocketsOrStorage = noClasses()

@@ -74,7 +74,7 @@ class ConfigLoaderTest {
   /** A value of the right type for the key at {@code path}. */
   private static String sample(String path) {
     String key = path.substring(path.lastIndexOf('.') + 1);
-    if (List.of("webhookAuth", "allowAnonymous", "compression", "enabled").contains(key)) {
+    if (List.of("webhookAuth", "allowAnonymous", "compression", "enabled", "anonymous").contains(key)) {
       return "true";
     }
     if (key.equals("discovery")) {
