@@ -28,6 +28,13 @@ public final class Addresses {
   public static final String WEBHOOK = "crowdwire.webhook";
   /** {@link DocumentRequests.Call} -> {@link HttpAnswer}: the document API, answered by the documents verticle. */
   public static final String DOCUMENTS = "crowdwire.documents";
+  /** {@link DocumentRequests.Access} -> Boolean: whether a Yjs editor may open the document. */
+  public static final String DOCUMENT_ACCESS = "crowdwire.documents.access";
+  /**
+   * JSON {@code {document, states}} (an awareness update, base64), published to every socket verticle of the cluster:
+   * Yjs editors' cursors and names, relayed and never stored.
+   */
+  public static final String YJS_AWARENESS = "crowdwire.yjs.awareness";
   /** {@link LiveBatch}, published locally by the bridge to every socket verticle. */
   public static final String LIVE = "crowdwire.live";
   /**

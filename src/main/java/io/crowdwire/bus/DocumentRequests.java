@@ -30,4 +30,8 @@ public final class DocumentRequests {
    */
   public record Call(Operation operation, String name, MultiMap headers, Buffer body) {
   }
+
+  /** May {@code email} (null: anonymous) edit document {@code name}? Answered with a Boolean. */
+  public record Access(String name, String email) {
+  }
 }

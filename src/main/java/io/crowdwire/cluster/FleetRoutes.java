@@ -118,7 +118,7 @@ public final class FleetRoutes {
 
   private static Channel channel(String database, String collection) {
     for (String[] part : new String[][] {{"db", database}, {"collection", collection}}) {
-      String problem = Channel.nameProblem(part[1]);
+      String problem = part[0].equals("db") ? Channel.databaseProblem(part[1]) : Channel.nameProblem(part[1]);
       if (problem != null) {
         throw new Invalid("path segment '" + part[0] + "' " + problem, part[0]);
       }

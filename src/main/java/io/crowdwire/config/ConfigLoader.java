@@ -204,6 +204,9 @@ public final class ConfigLoader {
     table.put("DOCUMENT_WRITE_MS", "documents.writeMs");
     table.put("DOCUMENTS_ANONYMOUS", "documents.anonymous");
     table.put("DOCUMENT_MAX_TEXT_BYTES", "documents.maxTextBytes");
+    table.put("DOCUMENT_MAX_UPDATE_BYTES", "documents.maxUpdateBytes");
+    table.put("DOCUMENT_MESSAGES_PER_SECOND", "documents.messagesPerSecond");
+    table.put("DOCUMENT_MAX_STORED_BYTES", "documents.maxStoredBytes");
     table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
     table.put("GROUP_IDLE_TTL_MS", "groups.idleTtlMs");

@@ -548,17 +548,23 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   /**
    * Collaborative documents (Bytecrowds): their API and editors.
    *
-   * @param writeMs      at most one store write per document this often: writes in between are coalesced, the last
-   *                     value written
-   * @param anonymous    whether callers without a token may read and edit documents that are not locked
-   * @param maxTextBytes the largest text (UTF-8) a document may hold; larger updates get 413
+   * @param writeMs            at most one store write per document this often: writes in between are coalesced,
+   *                           the last value written
+   * @param anonymous          whether callers without a token may read and edit documents that are not locked
+   * @param maxTextBytes       the largest text (UTF-8) a document may hold; larger updates get 413
+   * @param maxUpdateBytes     the largest Yjs message an editor may send; a larger one closes it (1009)
+   * @param messagesPerSecond  Yjs messages (updates and awareness) one editor may send a second; more close it (4029)
+   * @param maxStoredBytes     the most a document's stored Yjs updates may add up to; an update past it closes its
+   *                           editor (4013) and is not stored
    */
-  public record Documents(long writeMs, boolean anonymous, int maxTextBytes) {
+  public record Documents(long writeMs, boolean anonymous, int maxTextBytes, int maxUpdateBytes, int messagesPerSecond,
+                          long maxStoredBytes) {
 
     public Documents {
-      if (writeMs < 0 || maxTextBytes <= 0) {
-        throw new IllegalArgumentException("documents.writeMs (DOCUMENT_WRITE_MS) must be at least 0 and"
-          + " documents.maxTextBytes (DOCUMENT_MAX_TEXT_BYTES) positive");
+      if (writeMs < 0 || maxTextBytes <= 0 || maxUpdateBytes <= 0 || messagesPerSecond < 0 || maxStoredBytes <= 0) {
+        throw new IllegalArgumentException("documents.writeMs (DOCUMENT_WRITE_MS) and documents.messagesPerSecond"
+          + " (DOCUMENT_MESSAGES_PER_SECOND) must be at least 0, documents.maxTextBytes, maxUpdateBytes and"
+          + " maxStoredBytes positive");
       }
     }
   }

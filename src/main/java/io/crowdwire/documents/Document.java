@@ -1,5 +1,7 @@
 package io.crowdwire.documents;
 
+import io.crowdwire.model.Emails;
+
 import java.util.List;
 
 /**

@@ -1,12 +1,18 @@
 package io.crowdwire.documents;
 
+import io.crowdwire.model.Emails;
 import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.TokenService;
+import io.crowdwire.bus.DocumentRequests.Access;
 import io.crowdwire.bus.DocumentRequests.Call;
+import io.crowdwire.bus.LogClient;
+import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.HttpAnswer;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.http.HttpErrors;
+import io.crowdwire.model.Channel;
 import io.crowdwire.protocol.ErrorCode;
+import io.crowdwire.yjs.DocumentEntry;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -19,7 +25,6 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The document API of Bytecrowds (PROTOCOL.md §4), with its exact statuses and plain-text answers; what Bytecrowds
@@ -32,11 +37,6 @@ final class DocumentApi {
   static final String ALREADY_LOCKED = "cannot update existing authorization";
   static final String NO_EMAILS = "The list of authorized emails cannot be empty";
   static final String INVALID_EMAIL = "invalid email: ";
-  /**
-   * URL-safe, so a name is its own link (nanoid's alphabet, which Bytecrowds' links use, and dots); free of braces,
-   * so it is a hash tag as it stands; and short enough to name the document's channel too.
-   */
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,120}");
   private static final int MAX_LANGUAGE_LENGTH = 64;
   private static final int MAX_EMAILS = 100;
   private static final Logger LOG = LoggerFactory.getLogger(DocumentApi.class);
@@ -45,12 +45,26 @@ final class DocumentApi {
   private final TokenService tokens;
   private final DocumentStore store;
   private final WriteCoalescer writes;
+  private final LogClient log;
 
-  DocumentApi(CrowdwireConfig.Documents config, TokenService tokens, DocumentStore store, WriteCoalescer writes) {
+  /** @param log where a lock is told to the document's editors, through its channel */
+  DocumentApi(CrowdwireConfig.Documents config, TokenService tokens, DocumentStore store, WriteCoalescer writes,
+              LogClient log) {
     this.config = config;
     this.tokens = tokens;
     this.store = store;
     this.writes = writes;
+    this.log = log;
+  }
+
+  /** Whether an editor may open the document: it is not locked, or lists the editor. */
+  Future<Boolean> mayEdit(Access access) {
+    return store.read(access.name()).map(document -> {
+      if (document != null && document.locked()) {
+        writes.remember(access.name(), document.authorizedEmails());
+      }
+      return document == null || document.allows(access.email());
+    });
   }
 
   /** Never fails: every outcome is an answer. */
@@ -118,12 +132,18 @@ final class DocumentApi {
       // Locking needs someone signed in: an anonymous caller could lock everyone out of anyone's document.
       return Future.succeededFuture(text(401, NOT_AUTHORIZED));
     }
-    return store.lock(name, emails).map(locked -> {
+    return store.lock(name, emails).compose(locked -> {
       if (!locked) {
-        return text(401, ALREADY_LOCKED);
+        return Future.succeededFuture(text(401, ALREADY_LOCKED));
       }
       writes.remember(name, emails);
-      return text(200, SUCCESS);
+      // Editors connected anywhere learn of it in their document's order, and the unlisted are shown out.
+      return log.append(new Append(Channel.document(name), DocumentEntry.lock(emails), null))
+        .otherwise(failure -> {
+          LOG.warn("Document {} locked, but its editors could not be told: {}", name, failure.getMessage());
+          return null;
+        })
+        .map(told -> text(200, SUCCESS));
     });
   }
 
@@ -178,9 +198,9 @@ final class DocumentApi {
   }
 
   private static void checkName(String name) {
-    if (!NAME.matcher(name).matches()) {
-      throw new Answered(error(ErrorCode.INVALID_FIELD,
-        "name must be 1 to 120 letters, digits or the characters . _ -", "name"));
+    String problem = Channel.documentNameProblem(name);
+    if (problem != null) {
+      throw new Answered(error(ErrorCode.INVALID_FIELD, "name " + problem, "name"));
     }
   }
 

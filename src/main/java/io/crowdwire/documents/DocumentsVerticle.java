@@ -3,7 +3,9 @@ package io.crowdwire.documents;
 import io.crowdwire.auth.Revocations;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.DocumentRequests.Access;
 import io.crowdwire.bus.DocumentRequests.Call;
+import io.crowdwire.bus.LogClient;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.redis.RedisDocuments;
@@ -13,8 +15,8 @@ import io.vertx.core.VerticleBase;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Answers the document API the socket verticles hand over the local bus ({@link Addresses#DOCUMENTS}); the work is
- * {@link DocumentApi}'s. One per instance: its writes are coalesced per document in one place.
+ * Answers the document API the socket verticles hand over the local bus ({@link Addresses#DOCUMENTS}) and their
+ * Yjs endpoint's questions ({@link Addresses#DOCUMENT_ACCESS}); the work is {@link DocumentApi}'s. One per instance: its writes are coalesced per document in one place.
  */
 public final class DocumentsVerticle extends VerticleBase {
 
@@ -40,9 +42,14 @@ public final class DocumentsVerticle extends VerticleBase {
       store = new RedisDocumentStore(redis);
     }
     writes = new WriteCoalescer(vertx, store, config.documents().writeMs());
-    DocumentApi api = new DocumentApi(config.documents(), new TokenService(vertx, config, revocations), store, writes);
-    return vertx.eventBus().<Call>localConsumer(Addresses.DOCUMENTS, message -> api.handle(message.body())
-      .onSuccess(message::reply)).completion();
+    DocumentApi api = new DocumentApi(config.documents(), new TokenService(vertx, config, revocations), store, writes,
+      new LogClient(vertx, config.redis().requestTimeoutMs()));
+    return Future.all(
+      vertx.eventBus().<Call>localConsumer(Addresses.DOCUMENTS, message -> api.handle(message.body())
+        .onSuccess(message::reply)).completion(),
+      vertx.eventBus().<Access>localConsumer(Addresses.DOCUMENT_ACCESS, message -> api.mayEdit(message.body())
+        .onSuccess(message::reply)
+        .onFailure(failure -> message.fail(Addresses.FailureCodes.UNAVAILABLE, failure.getMessage()))).completion());
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.crowdwire.documents;
 
+import io.crowdwire.model.Emails;
 import io.crowdwire.documents.DocumentStore.Write;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -59,7 +59,7 @@ public final class MemoryEventLog implements EventLog {
   @Override
   public Future<Appended> append(Append request) {
     long now = clock.getAsLong();
-    Stream stream = streams.computeIfAbsent(request.channel(), c -> new Stream());
+    Stream stream = streams.computeIfAbsent(request.channel(), c -> new Stream(Retention.of(settings, c)));
     stream.expire(now);
     String deliveryId = request.deliveryId();
     if (deliveryId != null) {
@@ -72,7 +72,7 @@ public final class MemoryEventLog implements EventLog {
     LogEntry entry = new LogEntry(id, request.data());
     stream.entries.put(id, entry);
     stream.top = id;
-    while (stream.entries.size() > settings.maxLength()) {
+    while (stream.entries.size() > stream.retention.maxLength()) {
       stream.maxDeleted = stream.entries.pollFirstEntry().getKey();
     }
     if (deliveryId != null) {
@@ -212,11 +212,16 @@ public final class MemoryEventLog implements EventLog {
   }
 
   private final class Stream {
+    final Retention retention;
     final NavigableMap<EventId, LogEntry> entries = new TreeMap<>();
     final LinkedHashMap<String, Delivery> deliveries = new LinkedHashMap<>();
     final Map<String, Group> groups = new HashMap<>();
     EventId top = EventId.ZERO;
     EventId maxDeleted = EventId.ZERO;
+
+    Stream(Retention retention) {
+      this.retention = retention;
+    }
 
     /**
      * Drops entries past the retention age, delivery ids past their window (oldest first in both), and groups
@@ -224,7 +229,7 @@ public final class MemoryEventLog implements EventLog {
      */
     void expire(long now) {
       groups.values().removeIf(group -> group.pending.isEmpty() && now - group.claimedAt > groupSettings.idleTtlMs());
-      EventId horizon = new EventId(Math.max(0, now - settings.retentionMs()), 0);
+      EventId horizon = new EventId(Math.max(0, now - retention.retentionMs()), 0);
       while (!entries.isEmpty() && entries.firstKey().compareTo(horizon) < 0) {
         maxDeleted = entries.pollFirstEntry().getKey();
       }

@@ -118,4 +118,10 @@ public final class Metrics {
   public void replicaShortfall() {
     replicaShortfalls.increment();
   }
+
+  /** A Yjs editor closed by the server for {@code code} (a limit, malformed input, a lock): a handful of series. */
+  public void yjsClosed(short code) {
+    Counter.builder("crowdwire.yjs.closes").description("Yjs editors the server closed, by close code")
+      .tag("code", Short.toString(code)).register(registry).increment();
+  }
 }

@@ -21,6 +21,36 @@ public record Channel(String database, String collection) {
     }
   }
 
+  /**
+   * The database of collaborative documents' channels: each document's Yjs updates, in its own channel. Reserved:
+   * webhooks and realtime clients may not name it (see {@link #databaseProblem}).
+   */
+  public static final String DOCUMENTS = "_documents";
+  /** A document's name: URL-safe (nanoid's alphabet, which Bytecrowds' links use, and dots), no braces. */
+  private static final Pattern DOCUMENT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,120}");
+
+  /** The channel of document {@code name}, which {@link #documentNameProblem} must have accepted. */
+  public static Channel document(String name) {
+    return new Channel(DOCUMENTS, "doc:" + name);
+  }
+
+  /** Why {@code name} cannot name a document, or null if it can. */
+  public static String documentNameProblem(String name) {
+    return name != null && DOCUMENT_NAME.matcher(name).matches() ? null
+      : "must be 1 to 120 letters, digits or the characters . _ -";
+  }
+
+  /** Whether this is a document's channel. */
+  public boolean isDocument() {
+    return DOCUMENTS.equals(database);
+  }
+
+  /** Why clients and webhooks may not name {@code name} as their database, or null if they may. */
+  public static String databaseProblem(String name) {
+    String problem = nameProblem(name);
+    return problem == null && DOCUMENTS.equals(name) ? "is reserved for collaborative documents" : problem;
+  }
+
   /** Why {@code name} cannot name a database or collection, or null if it can. */
   public static String nameProblem(String name) {
     if (name == null || name.isEmpty()) {

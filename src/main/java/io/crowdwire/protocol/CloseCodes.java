@@ -7,8 +7,12 @@ package io.crowdwire.protocol;
  */
 public final class CloseCodes {
 
+  /** A message of a kind the endpoint does not take (text on y-websocket's binary protocol). */
+  public static final short UNSUPPORTED_DATA = 1003;
   /** The instance is shutting down or draining: reconnect (to another instance) and resume. */
   public static final short GOING_AWAY = 1001;
+  /** A message that does not follow its protocol (a Yjs message not well formed). */
+  public static final short INVALID_PAYLOAD = 1007;
   /** A message larger than the configured frame limit. */
   public static final short TOO_BIG = 1009;
   /** Unexpected server error. */
@@ -25,6 +29,10 @@ public final class CloseCodes {
   public static final short TOKEN_EXPIRED = 4005;
   /** The client did not read fast enough: its unsent data passed the write queue limit. */
   public static final short SLOW_CONSUMER = 4008;
+  /** A Yjs editor's document reached documents.maxStoredBytes: nothing more is stored until it is compacted. */
+  public static final short DOCUMENT_FULL = 4013;
+  /** The Yjs editor's document was locked to e-mails that do not include this connection's. */
+  public static final short FORBIDDEN = 4030;
   /** The client went on sending over its message rate after ERROR RATE_LIMITED: reconnect, and send less. */
   public static final short RATE_LIMITED = 4029;
 

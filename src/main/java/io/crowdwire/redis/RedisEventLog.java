@@ -1,6 +1,7 @@
 package io.crowdwire.redis;
 
 import io.crowdwire.eventlog.EventLog;
+import io.crowdwire.eventlog.Retention;
 import io.crowdwire.eventlog.LogUnavailableException;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.EventId;
@@ -92,8 +93,9 @@ public final class RedisEventLog implements EventLog {
     Channel channel = request.channel();
     String deliveryId = request.deliveryId() == null ? "" : request.deliveryId();
     List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId), RedisKeys.groups(channel));
-    List<String> args = List.of(request.data(), Integer.toString(config.events().maxLength()),
-      Long.toString(config.events().retentionMs()), RedisKeys.live(channel), deliveryId,
+    Retention retention = Retention.of(config.events(), channel);
+    List<String> args = List.of(request.data(), Integer.toString(retention.maxLength()),
+      Long.toString(retention.retentionMs()), RedisKeys.live(channel), deliveryId,
       Long.toString(config.events().dedupeWindowMs()), pubSub.publish, Long.toString(config.groups().idleTtlMs()));
     CrowdwireConfig.Redis redis = config.redis();
     if (redis.waitReplicas() == 0) {
@@ -120,8 +122,9 @@ public final class RedisEventLog implements EventLog {
   @Override
   public Future<History> read(Read request) {
     String after = request.after() == null ? "" : request.after().toString();
-    List<String> args = List.of(after, Integer.toString(request.limit()), Long.toString(config.events().retentionMs()),
-      Integer.toString(config.events().maxLength()), Long.toString(request.maxBytes()));
+    Retention retention = Retention.of(config.events(), request.channel());
+    List<String> args = List.of(after, Integer.toString(request.limit()), Long.toString(retention.retentionMs()),
+      Integer.toString(retention.maxLength()), Long.toString(request.maxBytes()));
     return READ.run(commands, List.of(RedisKeys.stream(request.channel())), args)
       .map(reply -> EventLog.history(request, entries(reply.get(2)), reply.get(3).toInteger() == 1,
         EventId.parse(reply.get(0).toString()), EventId.parse(reply.get(1).toString())));

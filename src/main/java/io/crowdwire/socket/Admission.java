@@ -2,7 +2,6 @@ package io.crowdwire.socket;
 
 import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.TokenService;
-import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.limits.AccessLimits;
@@ -28,13 +27,11 @@ import io.vertx.core.net.SocketAddress;
  */
 final class Admission {
 
-  private final CrowdwireConfig config;
   private final InstanceState state;
   private final AccessLimits limits;
   private final TokenService tokens;
 
-  Admission(CrowdwireConfig config, InstanceState state, AccessLimits limits, TokenService tokens) {
-    this.config = config;
+  Admission(InstanceState state, AccessLimits limits, TokenService tokens) {
     this.state = state;
     this.limits = limits;
     this.tokens = tokens;
@@ -60,6 +57,16 @@ final class Admission {
       this.closeCode = closeCode;
       this.closeReason = closeReason;
       this.limit = limit;
+    }
+
+    /** Known, but not let into this: before an upgrade 403, after one an ERROR frame and close 4030. */
+    static Refused forbidden(String message) {
+      return new Refused(ErrorCode.FORBIDDEN, message, null, CloseCodes.FORBIDDEN, "forbidden", null);
+    }
+
+    /** What decides could not be asked: 503, to retry later. */
+    static Refused unavailable(String message) {
+      return new Refused(ErrorCode.UNAVAILABLE, message, null, CloseCodes.TRY_AGAIN_LATER, "try again later", null);
     }
 
     static Refused of(Throwable failure) {
@@ -101,29 +108,50 @@ final class Admission {
     return null;
   }
 
+  /** As {@link #refusal}, for a route that only upgrades: a plain HTTP request gets 400 and {@code speaks}. */
+  Refused webSocketRefusal(HttpServerRequest request, String speaks) {
+    Refused refused = refusal(request);
+    if (refused == null && !"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
+      return new Refused(ErrorCode.INVALID_MESSAGE, speaks, null, CloseCodes.UNSUPPORTED_DATA, "not a WebSocket", null);
+    }
+    return refused;
+  }
+
   /**
    * Admits a connection to {@code database} with {@code token} (may be null), from the client address that
    * {@code peer} and the trusted proxies' {@code headers} give.
    * {@code authLater}: the transport can take the token in an AUTH message, so a missing one is not refused
-   * here (the session then waits for it, counted by address only).
+   * here (the session then waits for it, counted by address only). {@code anonymous}: a missing token is let in
+   * as {@link Principal#ANONYMOUS}.
    */
-  Future<Admitted> admit(String database, String token, SocketAddress peer, MultiMap headers, boolean authLater) {
-    String problem = Channel.nameProblem(database);
+  Future<Admitted> admit(String database, String token, boolean anonymous, SocketAddress peer, MultiMap headers,
+                         boolean authLater) {
+    String problem = Channel.databaseProblem(database);
     if (problem != null) {
       return Future.failedFuture(new Refused(ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, "db",
         CloseCodes.UNAUTHORIZED, "invalid db", null));
     }
+    return connect(database, token, anonymous, peer, headers, authLater);
+  }
+
+  /** Admits a Yjs editor: to the documents' own database, which no realtime client may name. */
+  Future<Admitted> admitEditor(String token, boolean anonymous, SocketAddress peer, MultiMap headers) {
+    return connect(Channel.DOCUMENTS, token, anonymous, peer, headers, false);
+  }
+
+  private Future<Admitted> connect(String database, String token, boolean anonymous, SocketAddress peer,
+                                   MultiMap headers, boolean authLater) {
     String clientAddress = limits.clientAddress(peer, headers);
-    boolean awaitsAuth = authLater && token == null && !config.auth().allowAnonymous();
+    boolean awaitsAuth = authLater && token == null && !anonymous;
     return limits.upgradeFrom(clientAddress)
-      .compose(ignored -> awaitsAuth ? Future.<Principal>succeededFuture(null) : authenticate(token))
+      .compose(ignored -> awaitsAuth ? Future.<Principal>succeededFuture(null) : authenticate(token, anonymous))
       .compose(principal -> limits.connect(clientAddress, principal != null && principal.named() ? principal.subject() : null)
         .map(slot -> new Admitted(database, clientAddress, principal, slot)))
       .recover(failure -> Future.failedFuture(Refused.of(failure)));
   }
 
-  private Future<Principal> authenticate(String token) {
-    if ((token == null || token.isEmpty()) && config.auth().allowAnonymous()) {
+  private Future<Principal> authenticate(String token, boolean anonymous) {
+    if ((token == null || token.isEmpty()) && anonymous) {
       return Future.succeededFuture(Principal.ANONYMOUS);
     }
     return tokens.verify(token);

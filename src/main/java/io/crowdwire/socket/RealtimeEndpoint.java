@@ -12,7 +12,6 @@ import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.limits.ConnectionCaps;
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.metrics.Metrics;
-import io.crowdwire.http.HttpErrors;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
@@ -72,7 +71,7 @@ public final class RealtimeEndpoint {
     this.config = config;
     this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics, channels,
       new LocalGroups(vertx, log, config.groups()), authorization, limits);
-    this.admission = new Admission(config, state, limits, tokens);
+    this.admission = new Admission(state, limits, tokens);
     // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
       System::currentTimeMillis, ClientSession::lastSeen, this::visit,
@@ -214,20 +213,17 @@ public final class RealtimeEndpoint {
 
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    Admission.Refused refusal = admission.refusal(request);
+    Admission.Refused refusal = admission.webSocketRefusal(request, "this endpoint speaks WebSocket only");
     if (refusal != null) {
       refusal.answer(ctx.response());
-      return;
-    }
-    if (!"websocket".equalsIgnoreCase(request.getHeader(HttpHeaders.UPGRADE))) {
-      HttpErrors.send(ctx.response(), ErrorCode.INVALID_MESSAGE, "this endpoint speaks WebSocket only");
       return;
     }
     String token = request.getParam("auth");
     // The rate limits may ask Redis: paused, the request is not read to its end meanwhile, so it can still upgrade.
     request.pause();
     admission.admit(request.getParam("db", config.events().defaultDatabase()),
-        token != null ? token : TokenService.bearer(request), request.remoteAddress(), request.headers(), false)
+        token != null ? token : TokenService.bearer(request), config.auth().allowAnonymous(), request.remoteAddress(),
+        request.headers(), false)
       .onSuccess(admitted -> request.toWebSocket()
         .onSuccess(upgraded -> openWebSocket(request, admitted))
         .onFailure(failure -> {
@@ -260,7 +256,7 @@ public final class RealtimeEndpoint {
     // A session's transports make many HTTP requests; its limits count once, here. A subject that authenticates
     // later, by an AUTH message, is counted by address only.
     admission.admit(first(query, "db", config.events().defaultDatabase()), first(query, "auth", null),
-        socket.remoteAddress(), socket.headers(), true)
+        config.auth().allowAnonymous(), socket.remoteAddress(), socket.headers(), true)
       .onComplete(result -> {
         if (leftEarly.future().isComplete()) {
           if (result.succeeded()) {

@@ -52,6 +52,7 @@ public final class SocketVerticle extends VerticleBase {
   private final AccessLimits limits;
   private final PortGuards guards;
   private RealtimeEndpoint realtime;
+  private YjsEndpoint yjs;
   private HttpServer server;
 
   /**
@@ -84,7 +85,16 @@ public final class SocketVerticle extends VerticleBase {
         message.body().getString("reason"))));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.PRESENCE), message -> message.reply(
       new JsonArray(realtime.presence(ClientChannels.channelOf(message.body())).stream().map(Presence::toJson).toList())));
-    LiveBacklog live = new LiveBacklog(context, config.limits().replayPageSize(), realtime::onLive);
+    yjs = new YjsEndpoint(vertx, config, log, tokens, state, metrics, limits);
+    MessageConsumer<JsonObject> awareness = yjs.listenForAwareness();
+    LiveBacklog live = new LiveBacklog(context, config.limits().replayPageSize(),
+      batch -> {
+        if (batch.channel().isDocument()) {
+          yjs.onLive(batch);
+        } else {
+          realtime.onLive(batch);
+        }
+      });
     vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> live.accept(message.body()));
     MessageConsumer<JsonObject> presenceChanges = vertx.eventBus()
       .consumer(Addresses.PRESENCE_CHANGES, message -> realtime.onPresenceChange(message.body()));
@@ -101,6 +111,7 @@ public final class SocketVerticle extends VerticleBase {
     // SockJS posts (a session's messages, its AUTH among them) are read before anything says who sent them.
     router.post(RealtimeEndpoint.SOCKJS_PATH + "/*").handler(guards.unauthenticatedBody(RealtimeEndpoint.sockJsBodyBytes(config)));
     realtime.mount(router);
+    yjs.mount(router);
     new FleetRoutes(vertx, config, tokens, fleet, authorization).mount(router);
     HealthRoutes.mount(router, state, config.redis().embedded(), fleet);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
@@ -120,8 +131,10 @@ public final class SocketVerticle extends VerticleBase {
       // Vert.x shares a random port among a deployment's servers only when asked for it as -1, not 0.
       .setPort(config.server().port() == 0 ? -1 : config.server().port())
       // Netty's frame decoder, which stays after Crowdwire takes the upgraded channel from Vert.x, is built with
-      // this limit; Crowdwire's own aggregator holds whole messages to it (socket.WebSocketLink).
-      .setMaxWebSocketFrameSize(config.limits().frameBytes())
+      // this limit, which Yjs updates set; WebSocketLink holds realtime frames and whole messages to frameBytes.
+      .setMaxWebSocketFrameSize(Math.max(config.limits().frameBytes(), YjsSession.largestFrame(config.documents())))
+      // Yjs editors (YjsEndpoint) send an update as one message, of up to documents.maxUpdateBytes.
+      .setMaxWebSocketMessageSize(Math.max(config.limits().frameBytes(), YjsSession.largestFrame(config.documents())))
       // Vert.x accepts permessage-deflate by default, and every browser offers it: a zlib deflater and inflater
       // per connection, hundreds of KB of native memory each. Off unless configured (socket.compression).
       .setPerMessageWebSocketCompressionSupported(config.socket().compression())
@@ -137,7 +150,7 @@ public final class SocketVerticle extends VerticleBase {
       // first bytes before it sets the connection up, so one that sends nothing would escape the header timeout.
       .setHttp2ClearTextEnabled(false);
     // Listening once the cluster knows where to send presence changes for this verticle.
-    return presenceChanges.completion().compose(ignored -> Ports.named(vertx.createHttpServer(options)
+    return Future.all(presenceChanges.completion(), awareness.completion()).compose(ignored -> Ports.named(vertx.createHttpServer(options)
         .connectionHandler(connection -> HeaderTimeout.install(connection, config.server().httpHeaderTimeoutMs()))
         .requestHandler(router).listen(), options.getHost(), config.server().port(), "PORT"))
       .onSuccess(listening -> {
@@ -156,8 +169,9 @@ public final class SocketVerticle extends VerticleBase {
     }
     long drainMs = config.server().drainMs();
     // Vert.x no longer tracks the WebSockets Crowdwire took over, so its shutdown does not wait for them.
-    Future<Void> clientsGone = realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down")
-      .timeout(drainMs, TimeUnit.MILLISECONDS).otherwiseEmpty();
+    Future<Void> clientsGone = Future.join(realtime.closeAll(CloseCodes.GOING_AWAY, "server shutting down"),
+        yjs.closeAll(CloseCodes.GOING_AWAY, "server shutting down"))
+      .<Void>mapEmpty().timeout(drainMs, TimeUnit.MILLISECONDS).otherwiseEmpty();
     return Future.join(clientsGone, server.shutdown(drainMs, TimeUnit.MILLISECONDS))
       .onComplete(ignored -> state.socketStopped());
   }

@@ -218,6 +218,13 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     }
     session.touch();
     if (msg instanceof TextWebSocketFrame || msg instanceof BinaryWebSocketFrame) {
+      // The port's frame decoder takes frames as large as a Yjs update (YjsEndpoint); this protocol's are smaller.
+      if (((WebSocketFrame) msg).content().readableBytes() > settings.maxFrameBytes()) {
+        ReferenceCountUtil.release(msg);
+        settings.context().emit(session, s -> s.close(CloseCodes.TOO_BIG,
+          "message larger than " + settings.maxFrameBytes() + " bytes"));
+        return;
+      }
       if (!((WebSocketFrame) msg).isFinalFragment()) {
         aggregate(msg);
         return;

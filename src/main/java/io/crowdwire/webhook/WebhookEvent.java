@@ -38,6 +38,10 @@ public record WebhookEvent(Channel channel, String action, String data) {
       throw new WebhookRejection(ErrorCode.INVALID_JSON, "body must be a JSON object", null);
     }
     String database = json.getValue("database") == null ? defaultDatabase : name(json, "database");
+    String reserved = Channel.databaseProblem(database);
+    if (reserved != null) {
+      throw invalid("database", reserved);
+    }
     String collection = name(json, "collection");
     String action = action(json);
     Object record = json.getValue("record");

@@ -1,5 +1,7 @@
 package io.crowdwire.architecture;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
@@ -38,7 +40,8 @@ class PackageRulesTest {
   static final ArchRule configAndModelStandAlone = noClasses()
     .that().resideInAnyPackage("io.crowdwire.config..", "io.crowdwire.model..")
     .should().dependOnClassesThat().resideInAnyPackage(ours("auth", "bridge", "bus", "cluster", "eventlog",
-      "documents", "filter", "health", "http", "limits", "management", "metrics", "protocol", "redis", "socket", "webhook"))
+      "documents", "filter", "health", "http", "limits", "management", "metrics", "protocol", "redis", "socket", "webhook",
+      "yjs"))
     .because("everything configures itself from config and speaks of model; neither may know its users");
 
   @ArchTest
@@ -59,6 +62,15 @@ class PackageRulesTest {
     .that().resideInAPackage("io.crowdwire.documents..")
     .should().dependOnClassesThat().resideInAnyPackage(ours("socket", "webhook", "bridge", "eventlog"))
     .because("the documents verticle answers over the bus");
+
+  @ArchTest
+  static final ArchRule theYjsCodecStandsAlone = noClasses()
+    .that().resideInAPackage("io.crowdwire.yjs..")
+    .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("io.crowdwire..")
+      .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("io.crowdwire.yjs.."))))
+    .orShould().dependOnClassesThat().resideInAnyPackage("io.vertx.core.http..", "io.vertx.core.eventbus..")
+    .because("y-protocols' messages and Yjs updates are read and written without a connection or a bus, so "
+      + "tests drive them alone and any transport can use them");
 
   @ArchTest
   static final ArchRule webhookKnowsNothingOfSocketsOrStorage = noClasses()

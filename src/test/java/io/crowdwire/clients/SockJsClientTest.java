@@ -3,6 +3,7 @@ package io.crowdwire.clients;
 import io.crowdwire.Crowdwire;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.NodeClient;
+import io.crowdwire.testsupport.NodeRequirement;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
 import io.vertx.core.buffer.Buffer;

@@ -4,6 +4,7 @@ import io.crowdwire.Crowdwire;
 import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.NodeClient;
+import io.crowdwire.testsupport.NodeRequirement;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.SwitchingProxy;
 import io.crowdwire.testsupport.TestConfig;

@@ -1,6 +1,7 @@
 package io.crowdwire.documents;
 
 import io.crowdwire.Crowdwire;
+import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.Resp;
@@ -42,9 +43,11 @@ class RedisDocumentApiTest extends DocumentApiContract {
     second = fleet.start(config(100));
   }
 
-  private io.crowdwire.config.CrowdwireConfig config(long writeMs) {
-    return TestConfig.redis(redis.url()).withDocuments(new io.crowdwire.config.CrowdwireConfig.Documents(writeMs, true,
-      MAX_TEXT_BYTES));
+  private CrowdwireConfig config(long writeMs) {
+    CrowdwireConfig base = TestConfig.redis(redis.url());
+    CrowdwireConfig.Documents documents = base.documents();
+    return base.withDocuments(new CrowdwireConfig.Documents(writeMs, true, MAX_TEXT_BYTES, documents.maxUpdateBytes(),
+      documents.messagesPerSecond(), documents.maxStoredBytes()));
   }
 
   @AfterAll

@@ -1,11 +1,11 @@
-package io.crowdwire.documents;
+package io.crowdwire.model;
 
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /** The e-mail addresses documents are locked to: which are valid, and when two are the same. */
-final class Emails {
+public final class Emails {
 
   /** The WHATWG pattern of an {@code <input type=email>}: what the editor's form accepts, ASCII only. */
   private static final Pattern VALID = Pattern.compile(
@@ -15,7 +15,7 @@ final class Emails {
   private Emails() {
   }
 
-  static boolean valid(String email) {
+  public static boolean valid(String email) {
     return email.length() <= MAX_LENGTH && VALID.matcher(email).matches();
   }
 
@@ -24,7 +24,7 @@ final class Emails {
    * providers do; never Unicode case folding, which would let a look-alike claim match (the Kelvin sign folds to k).
    * The store's script compares the same way (Lua's string.lower).
    */
-  static boolean listed(List<String> list, String email) {
+  public static boolean listed(List<String> list, String email) {
     if (email == null || email.isEmpty()) {
       return false;
     }

@@ -1,0 +1,257 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.auth.TokenService;
+import io.crowdwire.bus.Addresses;
+import io.crowdwire.bus.DocumentRequests.Access;
+import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.bus.LogClient;
+import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.HttpErrors;
+import io.crowdwire.limits.AccessLimits;
+import io.crowdwire.metrics.Metrics;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.EventId;
+import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.protocol.ErrorCode;
+import io.crowdwire.yjs.DocumentEntry;
+import io.crowdwire.yjs.Lib0Decoder.MalformedYjs;
+import io.crowdwire.yjs.YjsProtocol;
+import io.crowdwire.yjs.YjsProtocol.AwarenessEntry;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * {@code WebSocket /yjs/{name}?auth=<jwt>}: y-websocket's protocol, so that an unmodified {@code WebsocketProvider}
+ * edits a document here. Updates are kept in the document's channel and come back through it to the editors on
+ * every instance, in one order; awareness crosses the cluster's bus and is never stored. One per socket verticle.
+ */
+final class YjsEndpoint implements YjsSession.Hub {
+
+  static final String PATH = "/yjs/:name";
+  private static final Logger LOG = LoggerFactory.getLogger(YjsEndpoint.class);
+
+  private final Vertx vertx;
+  private final CrowdwireConfig config;
+  private final LogClient log;
+  private final Metrics metrics;
+  private final AccessLimits limits;
+  private final Admission admission;
+  private final Map<String, YjsDocument> documents = new HashMap<>();
+  private final Set<YjsSession> sessions = new HashSet<>();
+  private final DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
+  private final long keepAliveTimer;
+  private Promise<Void> allClosed;
+
+  YjsEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
+              Metrics metrics, AccessLimits limits) {
+    this.vertx = vertx;
+    this.metrics = metrics;
+    this.config = config;
+    this.log = log;
+    this.limits = limits;
+    this.admission = new Admission(state, limits, tokens);
+    this.keepAliveTimer = vertx.setPeriodic(config.socket().pingIntervalMs(), id -> keepAlive());
+  }
+
+  void mount(Router router) {
+    router.get(PATH).handler(this::upgrade);
+  }
+
+  /** Where awareness states arrive from every instance: registered by the socket verticle. */
+  MessageConsumer<JsonObject> listenForAwareness() {
+    return vertx.eventBus().consumer(Addresses.YJS_AWARENESS, message -> {
+      YjsDocument document = documents.get(message.body().getString("document"));
+      if (document == null) {
+        return;
+      }
+      byte[] states = Base64.getDecoder().decode(message.body().getString("states"));
+      try {
+        document.awareness(YjsProtocol.awarenessStates(states), System.currentTimeMillis());
+      } catch (MalformedYjs malformed) {
+        return;
+      }
+      byte[] frame = YjsProtocol.awareness(states);
+      List.copyOf(document.editors()).forEach(editor -> editor.send(frame));
+    });
+  }
+
+  private void upgrade(RoutingContext ctx) {
+    HttpServerRequest request = ctx.request();
+    Admission.Refused refusal = admission.webSocketRefusal(request, "this endpoint speaks WebSocket only (y-websocket)");
+    if (refusal != null) {
+      refusal.answer(ctx.response());
+      return;
+    }
+    String name = ctx.pathParam("name");
+    String problem = Channel.documentNameProblem(name);
+    if (problem != null) {
+      HttpErrors.send(ctx.response(), ErrorCode.INVALID_FIELD, "document name " + problem, "name");
+      return;
+    }
+    String token = request.getParam("auth");
+    request.pause();
+    admission.admitEditor(token != null ? token : TokenService.bearer(request), config.documents().anonymous(),
+        request.remoteAddress(), request.headers())
+      .compose(admitted -> vertx.eventBus().<Boolean>request(Addresses.DOCUMENT_ACCESS,
+          new Access(name, admitted.principal().email()), local)
+        .transform(asked -> {
+          if (asked.succeeded() && asked.result().body()) {
+            return Future.succeededFuture(admitted);
+          }
+          limits.closeConnection(admitted.slot());
+          return Future.failedFuture(asked.succeeded()
+            ? Admission.Refused.forbidden("this document is locked to other e-mails")
+            : Admission.Refused.unavailable("the document store did not answer: " + asked.cause().getMessage()));
+        }))
+      .onSuccess(admitted -> request.toWebSocket()
+        .onSuccess(socket -> open(socket, name, admitted))
+        .onFailure(failure -> {
+          limits.closeConnection(admitted.slot());
+          LOG.debug("Yjs upgrade failed: {}", failure.getMessage());
+        }))
+      .onFailure(failure -> {
+        request.resume();
+        Admission.Refused.of(failure).answer(ctx.response());
+      });
+  }
+
+  private void open(ServerWebSocket socket, String name, Admission.Admitted admitted) {
+    socket.setWriteQueueMaxSize(config.limits().writeQueueBytes());
+    boolean first = !documents.containsKey(name);
+    YjsDocument document = documents.computeIfAbsent(name, YjsDocument::new);
+    YjsSession session = new YjsSession(UUID.randomUUID().toString(), socket, document, admitted.principal(),
+      config.documents(), this, System.currentTimeMillis());
+    sessions.add(session);
+    document.join(session);
+    socket.binaryMessageHandler(frame -> session.onMessage(frame, System.currentTimeMillis()));
+    socket.textMessageHandler(text -> session.close(CloseCodes.UNSUPPORTED_DATA, "y-websocket messages are binary"));
+    socket.pongHandler(pong -> session.heard(System.currentTimeMillis()));
+    socket.exceptionHandler(failure -> LOG.debug("Yjs connection failed: {}", failure.getMessage()));
+    socket.closeHandler(closed -> closed(session, document, admitted));
+    if (first) {
+      load(document);
+    } else if (document.loaded()) {
+      session.documentLoaded(System.currentTimeMillis());
+    }
+  }
+
+  /** Watches the document's channel, then reads its history: nothing that comes meanwhile is missed. */
+  private void load(YjsDocument document) {
+    log.watch(document.channel())
+      .compose(watching -> readAll(document))
+      .onSuccess(done -> {
+        document.loadedAll();
+        long now = System.currentTimeMillis();
+        List.copyOf(document.editors()).forEach(editor -> editor.documentLoaded(now));
+      })
+      .onFailure(failure -> {
+        LOG.warn("Document {} could not be read: {}", document.name(), failure.getMessage());
+        List.copyOf(document.editors()).forEach(editor -> editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable"));
+      });
+  }
+
+  /** Reads on from the last entry applied until no live entry was dropped meanwhile. */
+  private Future<Void> readAll(YjsDocument document) {
+    return readFrom(document, document.last())
+      .compose(done -> document.takeEarlyDropped() ? readAll(document) : Future.succeededFuture());
+  }
+
+  private Future<Void> readFrom(YjsDocument document, EventId after) {
+    return log.read(new Read(document.channel(), after, config.limits().replayPageSize(), config.limits().replayPageBytes()))
+      .compose((History page) -> {
+        page.entries().forEach(document::loadedEntry);
+        return page.more() && !page.entries().isEmpty()
+          ? readFrom(document, page.entries().get(page.entries().size() - 1).id())
+          : Future.succeededFuture();
+      });
+  }
+
+  private void closed(YjsSession session, YjsDocument document, Admission.Admitted admitted) {
+    sessions.remove(session);
+    limits.closeConnection(admitted.slot());
+    List<AwarenessEntry> gone = session.clients();
+    if (!gone.isEmpty()) {
+      // Cursors vanish at once, not after the others' 30 s timeout.
+      relayAwareness(document, YjsProtocol.goneStates(gone));
+    }
+    if (document.leave(session)) {
+      documents.remove(document.name());
+      log.unwatch(document.channel());
+    }
+    if (allClosed != null && sessions.isEmpty()) {
+      allClosed.tryComplete();
+    }
+  }
+
+  /** Live entries of a document's channel. */
+  void onLive(LiveBatch batch) {
+    YjsDocument document = documents.get(batch.channel().collection().substring("doc:".length()));
+    if (document != null) {
+      document.onLive(batch);
+    }
+  }
+
+  @Override
+  public void store(YjsSession from, byte[] update) {
+    log.append(new Append(Channel.document(from.document().name()), DocumentEntry.update(update, from.email(), from.id()), null))
+      .onFailure(failure -> {
+        from.document().release(from.id(), update.length);
+        from.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
+      });
+  }
+
+  @Override
+  public void closedEditor(short code) {
+    metrics.yjsClosed(code);
+  }
+
+  @Override
+  public void relayAwareness(YjsDocument document, byte[] encodedStates) {
+    vertx.eventBus().publish(Addresses.YJS_AWARENESS, new JsonObject().put("document", document.name())
+      .put("states", Base64.getEncoder().encodeToString(encodedStates)));
+  }
+
+  /** Pings every editor; one not heard from (messages or pongs) within the idle timeout is closed. */
+  private void keepAlive() {
+    long now = System.currentTimeMillis();
+    for (YjsSession session : List.copyOf(sessions)) {
+      if (now - session.lastHeardMs() > config.socket().idleTimeoutMs()) {
+        session.close(CloseCodes.IDLE_TIMEOUT, "nothing heard");
+      } else {
+        session.ping();
+      }
+    }
+  }
+
+  Future<Void> closeAll(short code, String reason) {
+    vertx.cancelTimer(keepAliveTimer);
+    allClosed = Promise.promise();
+    List.copyOf(sessions).forEach(session -> session.close(code, reason));
+    if (sessions.isEmpty()) {
+      allClosed.tryComplete();
+    }
+    return allClosed.future();
+  }
+}

@@ -1,0 +1,246 @@
+package io.crowdwire.socket;
+
+import io.crowdwire.auth.Principal;
+import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.yjs.Lib0Decoder.MalformedYjs;
+import io.crowdwire.yjs.YjsProtocol;
+import io.crowdwire.yjs.YjsProtocol.Awareness;
+import io.crowdwire.yjs.YjsProtocol.AwarenessEntry;
+import io.crowdwire.yjs.YjsProtocol.Message;
+import io.crowdwire.yjs.YjsProtocol.QueryAwareness;
+import io.crowdwire.yjs.YjsProtocol.Step1;
+import io.crowdwire.yjs.YjsProtocol.Step2;
+import io.crowdwire.yjs.YjsProtocol.Update;
+import io.crowdwire.yjs.YjsUpdate;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.ServerWebSocket;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One y-websocket editor: the protocol of y-websocket's {@code WebsocketProvider} on one connection. Its updates go
+ * to the document's channel (and come back to the others through it, in the store's order); its awareness goes to
+ * every editor of the document, itself too, as y-websocket's server does. Used from its verticle's event loop only.
+ */
+final class YjsSession {
+
+  /** An update with nothing in it: the step 2 that tells a provider it is synced when the store has nothing. */
+  private static final byte[] EMPTY_UPDATE = {0, 0};
+  /** A y-protocols message's own bytes around the update it carries. */
+  private static final int ENVELOPE_BYTES = 64;
+
+  /** What a session needs of its endpoint, which owns the documents and the way to the store and the bus. */
+  interface Hub {
+    /** Stores an editor's update in the document's channel; the session is closed if the store fails. */
+    void store(YjsSession from, byte[] update);
+
+    /** The server closed an editor with {@code code}: counted. */
+    void closedEditor(short code);
+
+    /** Relays awareness states to every editor of the document, on every instance. */
+    void relayAwareness(YjsDocument document, byte[] encodedStates);
+  }
+
+  private final String id;
+  private final ServerWebSocket socket;
+  private final YjsDocument document;
+  private final Principal principal;
+  private final CrowdwireConfig.Documents limits;
+  private final Hub hub;
+  /** The awareness clients this connection spoke for, with their last clocks: told gone when it closes. */
+  private final Map<Long, Long> clients = new LinkedHashMap<>();
+  private boolean askedForStep1;
+  private boolean pendingStep1;
+  private boolean closed;
+  private long windowStartMs;
+  private int messagesInWindow;
+  private long lastHeardMs;
+
+  YjsSession(String id, ServerWebSocket socket, YjsDocument document, Principal principal,
+             CrowdwireConfig.Documents limits, Hub hub, long nowMs) {
+    this.id = id;
+    this.socket = socket;
+    this.document = document;
+    this.principal = principal;
+    this.limits = limits;
+    this.hub = hub;
+    this.lastHeardMs = nowMs;
+  }
+
+  /** The largest frame an editor may send: an update of documents.maxUpdateBytes in its message. */
+  static int largestFrame(CrowdwireConfig.Documents limits) {
+    return limits.maxUpdateBytes() + ENVELOPE_BYTES;
+  }
+
+  String id() {
+    return id;
+  }
+
+  YjsDocument document() {
+    return document;
+  }
+
+  String email() {
+    return principal.email();
+  }
+
+  long lastHeardMs() {
+    return lastHeardMs;
+  }
+
+  void heard(long nowMs) {
+    lastHeardMs = nowMs;
+  }
+
+  /** Awareness clients this connection spoke for, at their last clocks. */
+  List<AwarenessEntry> clients() {
+    return clients.entrySet().stream().map(client -> new AwarenessEntry(client.getKey(), client.getValue(), "null")).toList();
+  }
+
+  void onMessage(Buffer frame, long nowMs) {
+    lastHeardMs = nowMs;
+    if (closed) {
+      return;
+    }
+    if (limits.messagesPerSecond() > 0 && overRate(nowMs)) {
+      close(CloseCodes.RATE_LIMITED, "more than " + limits.messagesPerSecond() + " messages a second");
+      return;
+    }
+    if (frame.length() > largestFrame(limits)) {
+      // Refused before it is read: a frame this size can only hold an update over the limit.
+      close(CloseCodes.TOO_BIG, "message larger than an update of " + limits.maxUpdateBytes() + " bytes");
+      return;
+    }
+    List<Message> messages;
+    try {
+      messages = YjsProtocol.read(frame.getBytes());
+    } catch (MalformedYjs malformed) {
+      close(CloseCodes.INVALID_PAYLOAD, "malformed: " + malformed.getMessage());
+      return;
+    }
+    for (Message message : messages) {
+      if (closed) {
+        return;
+      }
+      if (message instanceof Step1) {
+        if (document.loaded()) {
+          sync();
+        } else {
+          pendingStep1 = true;
+        }
+      } else if (message instanceof Step2 step2) {
+        update(step2.update(), step2.parsed());
+      } else if (message instanceof Update update) {
+        update(update.update(), update.parsed());
+      } else if (message instanceof Awareness awareness) {
+        awareness(awareness);
+      } else if (message instanceof QueryAwareness) {
+        send(YjsProtocol.awareness(document.awarenessStates(nowMs)));
+      }
+    }
+  }
+
+  private boolean overRate(long nowMs) {
+    if (nowMs - windowStartMs >= 1000) {
+      windowStartMs = nowMs;
+      messagesInWindow = 0;
+    }
+    return ++messagesInWindow > limits.messagesPerSecond();
+  }
+
+  /** The document is loaded: an editor that asked meanwhile is answered now. */
+  void documentLoaded(long nowMs) {
+    if (pendingStep1) {
+      pendingStep1 = false;
+      sync();
+    }
+    List<AwarenessEntry> states = document.awarenessStates(nowMs);
+    if (!states.isEmpty()) {
+      send(YjsProtocol.awareness(states));
+    }
+  }
+
+  /**
+   * Answers a sync step 1 with everything stored (Yjs applies what it has again harmlessly), one message a frame,
+   * the last as the step 2 that makes the provider synced; the first time, asks it for what the store lacks.
+   */
+  private void sync() {
+    List<byte[]> updates = document.updates();
+    for (int i = 0; i < updates.size() - 1; i++) {
+      send(YjsProtocol.update(updates.get(i)));
+    }
+    send(YjsProtocol.step2(updates.isEmpty() ? EMPTY_UPDATE : updates.get(updates.size() - 1)));
+    if (!askedForStep1) {
+      askedForStep1 = true;
+      send(YjsProtocol.step1(document.stateVector()));
+    }
+  }
+
+  private void update(byte[] update, YjsUpdate parsed) {
+    if (parsed.ranges().isEmpty() && !parsed.deletes()) {
+      return; // nothing new: what a provider answers when it lacks nothing
+    }
+    if (!document.allows(email())) {
+      lockedOut();
+      return;
+    }
+    if (update.length > limits.maxUpdateBytes()) {
+      close(CloseCodes.TOO_BIG, "update larger than " + limits.maxUpdateBytes() + " bytes");
+      return;
+    }
+    if (!document.reserve(id, update.length, limits.maxStoredBytes())) {
+      close(CloseCodes.DOCUMENT_FULL, "document holds " + limits.maxStoredBytes() + " bytes of updates");
+      return;
+    }
+    hub.store(this, update);
+  }
+
+  private void awareness(Awareness awareness) {
+    for (AwarenessEntry entry : awareness.entries()) {
+      if ("null".equals(entry.state())) {
+        clients.remove(entry.client());
+      } else {
+        clients.put(entry.client(), entry.clock());
+      }
+    }
+    hub.relayAwareness(document, awareness.encoded());
+  }
+
+  void ping() {
+    if (!closed) {
+      socket.writePing(Buffer.buffer());
+    }
+  }
+
+  void sendUpdate(byte[] update) {
+    send(YjsProtocol.update(update));
+  }
+
+  void send(byte[] message) {
+    if (closed) {
+      return;
+    }
+    if (socket.writeQueueFull()) {
+      close(CloseCodes.SLOW_CONSUMER, "not reading fast enough");
+      return;
+    }
+    socket.writeBinaryMessage(Buffer.buffer(message));
+  }
+
+  /** The document was locked to e-mails without this editor's: told why (y-protocols' auth message), then closed. */
+  void lockedOut() {
+    send(YjsProtocol.permissionDenied("this document is locked to other e-mails"));
+    close(CloseCodes.FORBIDDEN, "document locked");
+  }
+
+  void close(short code, String reason) {
+    if (!closed) {
+      closed = true;
+      hub.closedEditor(code);
+      socket.close(code, reason);
+    }
+  }
+}
