@@ -9,12 +9,15 @@ import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.bus.LogRequests.Unwatch;
 import io.crowdwire.bus.LogRequests.Watch;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.config.UrlMasking;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.metrics.Metrics;
+import io.crowdwire.model.Channel;
+import io.crowdwire.model.LogEntry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -46,9 +49,20 @@ public final class RedisBridgeVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     LiveCoalescer live = new LiveCoalescer(vertx, context, config.socket().liveBatchMs(),
       config.limits().replayPageSize(), batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
+    EventLog.LiveSink sink = new EventLog.LiveSink() {
+      @Override
+      public void accept(Channel channel, LogEntry entry) {
+        live.accept(channel, entry);
+      }
+
+      @Override
+      public void signal(Channel channel, String data) {
+        bus.publish(Addresses.SIGNALS, new Signal(channel, data), LOCAL);
+      }
+    };
     log = config.redis().embedded()
-      ? new MemoryEventLog(config.events(), config.groups(), live, System::currentTimeMillis)
-      : new RedisEventLog(vertx, config, live, metrics);
+      ? new MemoryEventLog(config.events(), config.groups(), sink, System::currentTimeMillis)
+      : new RedisEventLog(vertx, config, sink, metrics);
     watches = new ChannelWatches(log);
     SharedReads reads = new SharedReads(log::read);
     state.backend(log::available, watches::size);
@@ -60,6 +74,7 @@ public final class RedisBridgeVerticle extends VerticleBase {
     bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
     bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
+    bus.<Signal>localConsumer(Addresses.SIGNAL, message -> log.signal(message.body().channel(), message.body().data()));
     return log.start();
   }
 

@@ -30,11 +30,10 @@ public final class Addresses {
   public static final String DOCUMENTS = "crowdwire.documents";
   /** {@link DocumentRequests.Access} -> Boolean: whether a Yjs editor may open the document. */
   public static final String DOCUMENT_ACCESS = "crowdwire.documents.access";
-  /**
-   * JSON {@code {document, states}} (an awareness update, base64), published to every socket verticle of the cluster:
-   * Yjs editors' cursors and names, relayed and never stored.
-   */
-  public static final String YJS_AWARENESS = "crowdwire.yjs.awareness";
+  /** {@link LogRequests.Signal}, no reply: for the channel's watchers on every instance, through the store. */
+  public static final String SIGNAL = "crowdwire.log.signal";
+  /** {@link LogRequests.Signal}, published locally by the bridge to every socket verticle: a watched channel's. */
+  public static final String SIGNALS = "crowdwire.signals";
   /** {@link LiveBatch}, published locally by the bridge to every socket verticle. */
   public static final String LIVE = "crowdwire.live";
   /**

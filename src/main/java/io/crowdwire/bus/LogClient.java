@@ -8,6 +8,7 @@ import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.bus.LogRequests.Unwatch;
 import io.crowdwire.bus.LogRequests.Watch;
 import io.vertx.core.Future;
@@ -44,6 +45,11 @@ public final class LogClient {
 
   public Future<Integer> ack(Ack ack) {
     return bus.<Integer>request(Addresses.ACK, ack, options).map(Message::body);
+  }
+
+  /** Sends a {@link Signal} to the channel's watchers everywhere; no answer, nothing stored. */
+  public void signal(Channel channel, String data) {
+    bus.send(Addresses.SIGNAL, new Signal(channel, data), options);
   }
 
   public Future<Void> watch(Channel channel) {

@@ -22,6 +22,13 @@ public final class LogRequests {
   }
 
   /**
+   * A message for whoever watches {@code channel}, on every instance, never stored: what is only true now (an
+   * editor's cursor), lost when no one watches or the store's connection is down.
+   */
+  public record Signal(Channel channel, String data) {
+  }
+
+  /**
    * Read entries after {@code after} (null: none, just the top), at most {@code limit} of them and, after the first,
    * at most {@code maxBytes} of their data: a page of large events is not held whole in memory.
    */

@@ -38,14 +38,21 @@ public interface EventLog {
 
   void unwatch(Channel channel);
 
+  /** Passes {@code data} to the sinks of every log that watches {@code channel} (this one's too); stores nothing. */
+  void signal(Channel channel, String data);
+
   /** Whether appends and reads can succeed now. */
   boolean available();
 
   Future<Void> close();
 
-  /** Receives live entries of watched channels. */
+  /** Receives live entries of watched channels, and their signals where the sink wants them. */
   interface LiveSink {
     void accept(Channel channel, LogEntry entry);
+
+    /** A signal of a watched channel: unordered with its entries, at most once. */
+    default void signal(Channel channel, String data) {
+    }
   }
 
   /**

@@ -171,6 +171,13 @@ public final class MemoryEventLog implements EventLog {
   }
 
   @Override
+  public void signal(Channel channel, String data) {
+    if (watched.contains(channel)) {
+      sink.signal(channel, data);
+    }
+  }
+
+  @Override
   public Future<Void> watch(Channel channel) {
     watched.add(channel);
     return Future.succeededFuture();

@@ -45,6 +45,11 @@ public record Channel(String database, String collection) {
     return DOCUMENTS.equals(database);
   }
 
+  /** The name of the document this channel keeps (see {@link #document}); only for {@link #isDocument} channels. */
+  public String documentName() {
+    return collection.substring("doc:".length());
+  }
+
   /** Why clients and webhooks may not name {@code name} as their database, or null if they may. */
   public static String databaseProblem(String name) {
     String problem = nameProblem(name);

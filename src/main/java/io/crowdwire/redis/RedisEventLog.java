@@ -25,6 +25,8 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -41,6 +43,8 @@ public final class RedisEventLog implements EventLog {
   private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");
 
   private final CrowdwireConfig config;
+  private static final Logger LOG = LoggerFactory.getLogger(RedisEventLog.class);
+
   private final RedisCommands commands;
   private final PubSub pubSub;
   private final RedisLiveFeed feed;
@@ -86,6 +90,13 @@ public final class RedisEventLog implements EventLog {
   @Override
   public Future<Void> start() {
     return feed.start();
+  }
+
+  @Override
+  public void signal(Channel channel, String data) {
+    String live = RedisKeys.live(channel);
+    commands.send(live, Request.cmd(pubSub.publishCommand).arg(live).arg(RedisLiveFeed.SIGNAL_PREFIX + data))
+      .onFailure(failure -> LOG.debug("A signal of {} was not published: {}", channel, failure.getMessage()));
   }
 
   @Override

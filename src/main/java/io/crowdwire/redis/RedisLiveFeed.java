@@ -44,6 +44,8 @@ final class RedisLiveFeed {
   private static final int MAX_HELD = 10_000;
   private static final int HEAL_PAGE = 1_000;
   private static final long PING_INTERVAL_MS = 2_000;
+  /** What starts a signal's message, which no entry's ("<id> <data>") can. */
+  static final String SIGNAL_PREFIX = "~ ";
 
   private final Vertx vertx;
   private final RedisTopology topology;
@@ -268,6 +270,10 @@ final class RedisLiveFeed {
   }
 
   private void onMessage(Feed feed, String payload) {
+    if (payload.startsWith(SIGNAL_PREFIX)) {
+      sink.signal(feed.channel, payload.substring(SIGNAL_PREFIX.length()));
+      return;
+    }
     int space = payload.indexOf(' ');
     EventId id = space > 0 ? EventId.parse(payload.substring(0, space)) : null;
     if (id == null) {

@@ -10,6 +10,7 @@ import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogClient;
+import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.cluster.Fleet;
 import io.crowdwire.cluster.FleetRoutes;
 import io.crowdwire.config.CrowdwireConfig;
@@ -86,7 +87,6 @@ public final class SocketVerticle extends VerticleBase {
     vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.PRESENCE), message -> message.reply(
       new JsonArray(realtime.presence(ClientChannels.channelOf(message.body())).stream().map(Presence::toJson).toList())));
     yjs = new YjsEndpoint(vertx, config, log, tokens, state, metrics, limits);
-    MessageConsumer<JsonObject> awareness = yjs.listenForAwareness();
     LiveBacklog live = new LiveBacklog(context, config.limits().replayPageSize(),
       batch -> {
         if (batch.channel().isDocument()) {
@@ -96,6 +96,11 @@ public final class SocketVerticle extends VerticleBase {
         }
       });
     vertx.eventBus().<LiveBatch>localConsumer(Addresses.LIVE, message -> live.accept(message.body()));
+    vertx.eventBus().<Signal>localConsumer(Addresses.SIGNALS, message -> {
+      if (message.body().channel().isDocument()) {
+        yjs.onSignal(message.body());
+      }
+    });
     MessageConsumer<JsonObject> presenceChanges = vertx.eventBus()
       .consumer(Addresses.PRESENCE_CHANGES, message -> realtime.onPresenceChange(message.body()));
     vertx.eventBus().localConsumer(Addresses.PRESENCE_RESYNC, message -> realtime.resendPresence());
@@ -150,7 +155,7 @@ public final class SocketVerticle extends VerticleBase {
       // first bytes before it sets the connection up, so one that sends nothing would escape the header timeout.
       .setHttp2ClearTextEnabled(false);
     // Listening once the cluster knows where to send presence changes for this verticle.
-    return Future.all(presenceChanges.completion(), awareness.completion()).compose(ignored -> Ports.named(vertx.createHttpServer(options)
+    return presenceChanges.completion().compose(ignored -> Ports.named(vertx.createHttpServer(options)
         .connectionHandler(connection -> HeaderTimeout.install(connection, config.server().httpHeaderTimeoutMs()))
         .requestHandler(router).listen(), options.getHost(), config.server().port(), "PORT"))
       .onSuccess(listening -> {

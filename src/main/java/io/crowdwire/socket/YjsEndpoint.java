@@ -8,6 +8,7 @@ import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
+import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
 import io.crowdwire.http.HttpErrors;
@@ -25,10 +26,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
@@ -79,22 +78,21 @@ final class YjsEndpoint implements YjsSession.Hub {
     router.get(PATH).handler(this::upgrade);
   }
 
-  /** Where awareness states arrive from every instance: registered by the socket verticle. */
-  MessageConsumer<JsonObject> listenForAwareness() {
-    return vertx.eventBus().consumer(Addresses.YJS_AWARENESS, message -> {
-      YjsDocument document = documents.get(message.body().getString("document"));
-      if (document == null) {
-        return;
-      }
-      byte[] states = Base64.getDecoder().decode(message.body().getString("states"));
-      try {
-        document.awareness(YjsProtocol.awarenessStates(states), System.currentTimeMillis());
-      } catch (MalformedYjs malformed) {
-        return;
-      }
-      byte[] frame = YjsProtocol.awareness(states);
-      List.copyOf(document.editors()).forEach(editor -> editor.send(frame));
-    });
+  /** A document channel's signal: awareness states (base64) from an editor on any instance, this one's too. */
+  void onSignal(Signal signal) {
+    YjsDocument document = documents.get(signal.channel().documentName());
+    if (document == null) {
+      return;
+    }
+    byte[] states;
+    try {
+      states = Base64.getDecoder().decode(signal.data());
+      document.awareness(YjsProtocol.awarenessStates(states), System.currentTimeMillis());
+    } catch (IllegalArgumentException | MalformedYjs malformed) {
+      return;
+    }
+    byte[] frame = YjsProtocol.awareness(states);
+    List.copyOf(document.editors()).forEach(editor -> editor.send(frame));
   }
 
   private void upgrade(RoutingContext ctx) {
@@ -207,7 +205,7 @@ final class YjsEndpoint implements YjsSession.Hub {
 
   /** Live entries of a document's channel. */
   void onLive(LiveBatch batch) {
-    YjsDocument document = documents.get(batch.channel().collection().substring("doc:".length()));
+    YjsDocument document = documents.get(batch.channel().documentName());
     if (document != null) {
       document.onLive(batch);
     }
@@ -229,8 +227,8 @@ final class YjsEndpoint implements YjsSession.Hub {
 
   @Override
   public void relayAwareness(YjsDocument document, byte[] encodedStates) {
-    vertx.eventBus().publish(Addresses.YJS_AWARENESS, new JsonObject().put("document", document.name())
-      .put("states", Base64.getEncoder().encodeToString(encodedStates)));
+    // Through the store's pub/sub, as the updates go: every instance watching the document gets it, clustered or not.
+    log.signal(document.channel(), Base64.getEncoder().encodeToString(encodedStates));
   }
 
   /** Pings every editor; one not heard from (messages or pongs) within the idle timeout is closed. */

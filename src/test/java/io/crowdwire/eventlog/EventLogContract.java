@@ -58,6 +58,8 @@ public abstract class EventLogContract {
   private final List<EventLog> opened = new ArrayList<>();
   /** What the log relayed live, in the order it did. */
   private final List<Live> live = new CopyOnWriteArrayList<>();
+  /** The signals the log passed on, as channel and data. */
+  private final List<Live> signals = new CopyOnWriteArrayList<>();
   private EventLog log;
 
   /** A log of this backend with the shipped defaults and these environment variables, relaying live to {@code sink}. */
@@ -82,6 +84,7 @@ public abstract class EventLogContract {
     opened.forEach(each -> call(each, EventLog::close));
     opened.clear();
     live.clear();
+    signals.clear();
   }
 
   @AfterAll
@@ -94,7 +97,17 @@ public abstract class EventLogContract {
     Map<String, String> all = new HashMap<>(DEFAULTS);
     all.putAll(settings);
     EventLog created = resultOf(onContext(() -> {
-      EventLog made = create(vertx, all, (channel, entry) -> live.add(new Live(channel, entry)));
+      EventLog made = create(vertx, all, new EventLog.LiveSink() {
+        @Override
+        public void accept(Channel channel, LogEntry entry) {
+          live.add(new Live(channel, entry));
+        }
+
+        @Override
+        public void signal(Channel channel, String data) {
+          signals.add(new Live(channel, new LogEntry(EventId.ZERO, data)));
+        }
+      });
       return made.start().map(made);
     }));
     opened.add(created);
@@ -312,6 +325,22 @@ public abstract class EventLogContract {
     afterElapsed(windowMs, () -> assertThat(deliver(channel, "{}", "delivery").duplicate()).isFalse());
 
     assertThat(read(channel, EventId.ZERO, 100).entries()).hasSize(2).first().extracting(LogEntry::id).isEqualTo(first);
+  }
+
+  @Test
+  void signalsReachTheSinkOfAWatchedChannelAndAreNeverStored() {
+    Channel watched = channel("signalled");
+    Channel never = channel("signal-unwatched");
+    call(each -> each.watch(watched));
+    call(each -> {
+      each.signal(never, "lost");
+      each.signal(watched, "a cursor");
+      return Future.succeededFuture();
+    });
+    await().atMost(WAIT).until(() -> signals.stream().anyMatch(signal -> signal.channel().equals(watched)));
+    assertThat(signals).extracting(signal -> signal.channel() + " " + signal.entry().data()).containsExactly(watched + " a cursor");
+    assertThat(call(each -> each.read(new Read(watched, EventId.ZERO, 10))).entries()).as("stored").isEmpty();
+    assertThat(live).as("relayed as entries").isEmpty();
   }
 
   @Test
