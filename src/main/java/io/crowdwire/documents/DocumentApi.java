@@ -1,6 +1,5 @@
 package io.crowdwire.documents;
 
-import io.crowdwire.model.Emails;
 import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.DocumentRequests.Access;
@@ -11,6 +10,7 @@ import io.crowdwire.bus.HttpAnswer;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.http.HttpErrors;
 import io.crowdwire.model.Channel;
+import io.crowdwire.model.Emails;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.yjs.DocumentEntry;
 import io.vertx.core.Future;

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Answers the document API the socket verticles hand over the local bus ({@link Addresses#DOCUMENTS}) and their
- * Yjs endpoint's questions ({@link Addresses#DOCUMENT_ACCESS}); the work is {@link DocumentApi}'s. One per instance: its writes are coalesced per document in one place.
+ * Yjs endpoint's questions ({@link Addresses#DOCUMENT_ACCESS}); the work is {@link DocumentApi}'s. One per instance:
+ * its writes are coalesced per document in one place.
  */
 public final class DocumentsVerticle extends VerticleBase {
 

@@ -1,7 +1,7 @@
 package io.crowdwire.documents;
 
-import io.crowdwire.model.Emails;
 import io.crowdwire.documents.DocumentStore.Write;
+import io.crowdwire.model.Emails;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -28,10 +28,12 @@ public record Channel(String database, String collection) {
   public static final String DOCUMENTS = "_documents";
   /** A document's name: URL-safe (nanoid's alphabet, which Bytecrowds' links use, and dots), no braces. */
   private static final Pattern DOCUMENT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,120}");
+  /** What a document channel's collection starts with, before the document's name. */
+  private static final String DOCUMENT_PREFIX = "doc:";
 
   /** The channel of document {@code name}, which {@link #documentNameProblem} must have accepted. */
   public static Channel document(String name) {
-    return new Channel(DOCUMENTS, "doc:" + name);
+    return new Channel(DOCUMENTS, DOCUMENT_PREFIX + name);
   }
 
   /** Why {@code name} cannot name a document, or null if it can. */
@@ -47,7 +49,7 @@ public record Channel(String database, String collection) {
 
   /** The name of the document this channel keeps (see {@link #document}); only for {@link #isDocument} channels. */
   public String documentName() {
-    return collection.substring("doc:".length());
+    return collection.substring(DOCUMENT_PREFIX.length());
   }
 
   /** Why clients and webhooks may not name {@code name} as their database, or null if they may. */

@@ -8,13 +8,11 @@ import io.vertx.redis.client.Command;
  * shard only, instead of being broadcast to every node over the cluster bus.
  */
 enum PubSub {
-  PLAIN("PUBLISH", Command.PUBLISH, Command.SUBSCRIBE, Command.UNSUBSCRIBE, "message", "subscribe", "unsubscribe"),
-  SHARDED("SPUBLISH", Command.SPUBLISH, Command.SSUBSCRIBE, Command.SUNSUBSCRIBE, "smessage", "ssubscribe", "sunsubscribe");
+  PLAIN(Command.PUBLISH, Command.SUBSCRIBE, Command.UNSUBSCRIBE, "message", "subscribe", "unsubscribe"),
+  SHARDED(Command.SPUBLISH, Command.SSUBSCRIBE, Command.SUNSUBSCRIBE, "smessage", "ssubscribe", "sunsubscribe");
 
-  /** The command the append script publishes with. */
-  final String publish;
-  /** The same, sent as a command of its own (a signal). */
-  final Command publishCommand;
+  /** How a message is published: by the append script (which is given its name) and by a signal. */
+  final Command publish;
   final Command subscribe;
   final Command unsubscribe;
   /** Kinds of the pushes that carry a message, confirm a subscription and end one. */
@@ -22,9 +20,8 @@ enum PubSub {
   final String subscribed;
   final String unsubscribed;
 
-  PubSub(String publish, Command publishCommand, Command subscribe, Command unsubscribe, String message, String subscribed, String unsubscribed) {
+  PubSub(Command publish, Command subscribe, Command unsubscribe, String message, String subscribed, String unsubscribed) {
     this.publish = publish;
-    this.publishCommand = publishCommand;
     this.subscribe = subscribe;
     this.unsubscribe = unsubscribe;
     this.message = message;

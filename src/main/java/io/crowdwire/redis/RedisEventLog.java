@@ -42,9 +42,9 @@ public final class RedisEventLog implements EventLog {
   private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/read.lua");
   private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");
 
-  private final CrowdwireConfig config;
   private static final Logger LOG = LoggerFactory.getLogger(RedisEventLog.class);
 
+  private final CrowdwireConfig config;
   private final RedisCommands commands;
   private final PubSub pubSub;
   private final RedisLiveFeed feed;
@@ -95,7 +95,7 @@ public final class RedisEventLog implements EventLog {
   @Override
   public void signal(Channel channel, String data) {
     String live = RedisKeys.live(channel);
-    commands.send(live, Request.cmd(pubSub.publishCommand).arg(live).arg(RedisLiveFeed.SIGNAL_PREFIX + data))
+    commands.send(live, Request.cmd(pubSub.publish).arg(live).arg(RedisLiveFeed.SIGNAL_PREFIX + data))
       .onFailure(failure -> LOG.debug("A signal of {} was not published: {}", channel, failure.getMessage()));
   }
 
@@ -107,7 +107,7 @@ public final class RedisEventLog implements EventLog {
     Retention retention = Retention.of(config.events(), channel);
     List<String> args = List.of(request.data(), Integer.toString(retention.maxLength()),
       Long.toString(retention.retentionMs()), RedisKeys.live(channel), deliveryId,
-      Long.toString(config.events().dedupeWindowMs()), pubSub.publish, Long.toString(config.groups().idleTtlMs()));
+      Long.toString(config.events().dedupeWindowMs()), pubSub.publish.toString(), Long.toString(config.groups().idleTtlMs()));
     CrowdwireConfig.Redis redis = config.redis();
     if (redis.waitReplicas() == 0) {
       return APPEND.run(commands, keys, args).map(RedisEventLog::appended);

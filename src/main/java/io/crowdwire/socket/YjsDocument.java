@@ -180,20 +180,21 @@ final class YjsDocument {
       lock = locked.emails();
       return parsed;
     }
-    if (parsed instanceof DocumentEntry.Update update) {
-      release(update.session(), update.update().length);
+    if (!(parsed instanceof DocumentEntry.Update update)) {
+      return null;
     }
-    if (parsed instanceof DocumentEntry.Update update && allows(update.author())) {
-      try {
-        coverage.add(YjsUpdate.read(update.update()));
-      } catch (Lib0Decoder.MalformedYjs malformed) {
-        return null;
-      }
-      updates.add(update.update());
-      storedBytes += update.update().length;
-      return parsed;
+    release(update.session(), update.update().length);
+    if (!allows(update.author())) {
+      return null;
     }
-    return null;
+    try {
+      coverage.add(YjsUpdate.read(update.update()));
+    } catch (Lib0Decoder.MalformedYjs malformed) {
+      return null;
+    }
+    updates.add(update.update());
+    storedBytes += update.update().length;
+    return parsed;
   }
 
   /** The stored updates, oldest first. */
@@ -211,14 +212,16 @@ final class YjsDocument {
    * and a null state removes its client.
    */
   void awareness(List<AwarenessEntry> entries, long nowMs) {
+    // Pruned here too, not only when someone joins: states of clients that went quiet must not pile up.
+    forgetStale(nowMs);
     for (AwarenessEntry entry : entries) {
       Awareness known = awareness.get(entry.client());
       boolean newer = known == null || entry.clock() > known.clock()
-        || entry.clock() == known.clock() && "null".equals(entry.state());
+        || entry.clock() == known.clock() && entry.gone();
       if (!newer) {
         continue;
       }
-      if ("null".equals(entry.state())) {
+      if (entry.gone()) {
         awareness.remove(entry.client());
       } else {
         awareness.put(entry.client(), new Awareness(entry.clock(), entry.state(), nowMs));
@@ -228,9 +231,13 @@ final class YjsDocument {
 
   /** The states renewed within y-protocols' timeout, for an editor that joins or asks. */
   List<AwarenessEntry> awarenessStates(long nowMs) {
-    awareness.values().removeIf(state -> nowMs - state.seenAtMs() > AWARENESS_TIMEOUT_MS);
+    forgetStale(nowMs);
     List<AwarenessEntry> states = new ArrayList<>(awareness.size());
     awareness.forEach((client, state) -> states.add(new AwarenessEntry(client, state.clock(), state.state())));
     return states;
+  }
+
+  private void forgetStale(long nowMs) {
+    awareness.values().removeIf(state -> nowMs - state.seenAtMs() > AWARENESS_TIMEOUT_MS);
   }
 }

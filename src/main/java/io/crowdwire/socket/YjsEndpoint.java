@@ -35,10 +35,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.Base64;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -58,7 +56,8 @@ final class YjsEndpoint implements YjsSession.Hub {
   private final AccessLimits limits;
   private final Admission admission;
   private final Map<String, YjsDocument> documents = new HashMap<>();
-  private final Set<YjsSession> sessions = new HashSet<>();
+  /** Every editor of this verticle, pinged and expired a slice at a time as realtime clients are. */
+  private final KeepAlive<YjsSession> sessions;
   private final DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
   private final long keepAliveTimer;
   private Promise<Void> allClosed;
@@ -71,7 +70,10 @@ final class YjsEndpoint implements YjsSession.Hub {
     this.log = log;
     this.limits = limits;
     this.admission = new Admission(state, limits, tokens);
-    this.keepAliveTimer = vertx.setPeriodic(config.socket().pingIntervalMs(), id -> keepAlive());
+    this.sessions = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
+      System::currentTimeMillis, YjsSession::lastHeardMs, YjsSession::ping,
+      session -> session.close(CloseCodes.IDLE_TIMEOUT, "nothing heard"));
+    this.keepAliveTimer = vertx.setPeriodic(sessions.tickMs(), id -> sessions.tick());
   }
 
   void mount(Router router) {
@@ -213,7 +215,7 @@ final class YjsEndpoint implements YjsSession.Hub {
 
   @Override
   public void store(YjsSession from, byte[] update) {
-    log.append(new Append(Channel.document(from.document().name()), DocumentEntry.update(update, from.email(), from.id()), null))
+    log.append(new Append(from.document().channel(), DocumentEntry.update(update, from.email(), from.id()), null))
       .onFailure(failure -> {
         from.document().release(from.id(), update.length);
         from.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
@@ -231,22 +233,10 @@ final class YjsEndpoint implements YjsSession.Hub {
     log.signal(document.channel(), Base64.getEncoder().encodeToString(encodedStates));
   }
 
-  /** Pings every editor; one not heard from (messages or pongs) within the idle timeout is closed. */
-  private void keepAlive() {
-    long now = System.currentTimeMillis();
-    for (YjsSession session : List.copyOf(sessions)) {
-      if (now - session.lastHeardMs() > config.socket().idleTimeoutMs()) {
-        session.close(CloseCodes.IDLE_TIMEOUT, "nothing heard");
-      } else {
-        session.ping();
-      }
-    }
-  }
-
   Future<Void> closeAll(short code, String reason) {
     vertx.cancelTimer(keepAliveTimer);
     allClosed = Promise.promise();
-    List.copyOf(sessions).forEach(session -> session.close(code, reason));
+    sessions.all().forEach(session -> session.close(code, reason));
     if (sessions.isEmpty()) {
       allClosed.tryComplete();
     }

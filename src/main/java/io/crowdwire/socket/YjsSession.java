@@ -97,7 +97,7 @@ final class YjsSession {
 
   /** Awareness clients this connection spoke for, at their last clocks. */
   List<AwarenessEntry> clients() {
-    return clients.entrySet().stream().map(client -> new AwarenessEntry(client.getKey(), client.getValue(), "null")).toList();
+    return clients.entrySet().stream().map(client -> AwarenessEntry.gone(client.getKey(), client.getValue())).toList();
   }
 
   void onMessage(Buffer frame, long nowMs) {
@@ -200,7 +200,7 @@ final class YjsSession {
 
   private void awareness(Awareness awareness) {
     for (AwarenessEntry entry : awareness.entries()) {
-      if ("null".equals(entry.state())) {
+      if (entry.gone()) {
         clients.remove(entry.client());
       } else {
         clients.put(entry.client(), entry.clock());

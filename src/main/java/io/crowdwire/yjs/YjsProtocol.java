@@ -43,6 +43,17 @@ public final class YjsProtocol {
 
   /** {@code state} is the JSON text, "null" when the client is gone. */
   public record AwarenessEntry(long client, long clock, String state) {
+
+    private static final String GONE = "null";
+
+    /** Client {@code client} gone at {@code clock}. */
+    public static AwarenessEntry gone(long client, long clock) {
+      return new AwarenessEntry(client, clock, GONE);
+    }
+
+    public boolean gone() {
+      return GONE.equals(state);
+    }
   }
 
   public record QueryAwareness() implements Message {
@@ -156,9 +167,9 @@ public final class YjsProtocol {
     return states.toByteArray();
   }
 
-  /** The awareness update saying these clients are gone: state null, each at its clock + 1. */
+  /** The awareness update saying these clients are gone: state null, each at its last clock + 1. */
   public static byte[] goneStates(List<AwarenessEntry> last) {
-    return encodeStates(last.stream().map(entry -> new AwarenessEntry(entry.client(), entry.clock() + 1, "null")).toList());
+    return encodeStates(last.stream().map(entry -> AwarenessEntry.gone(entry.client(), entry.clock() + 1)).toList());
   }
 
   /** y-protocols' auth message: permission denied, and why. */
