@@ -11,12 +11,16 @@
 //   {"kind":"synced"}                              the provider counts itself synced (a step 2 arrived)
 //   {"kind":"close","code":N,"reason":"..."}       the connection closed (the provider then reconnects)
 //   {"kind":"awareness","states":{"<client id>":<state>,...}}   the remote states, on every change
-//   {"kind":"text","text":"..."}                   the answer to {"text": true}
+//   {"kind":"text","text":"...","stateBytes":N,"madeBytes":N}   the answer to {"text": true}: the text, the size of
+//                                                  the document's whole state (Y.encodeStateAsUpdate), and the bytes of
+//                                                  every update this editor made
 //   {"kind":"edited","count":N}                    after {"random": ...}
 //   {"kind":"error","message":"..."}
 // stdin, one JSON object per line:
 //   {"insert": {"index": N, "text": "..."}}, {"delete": {"index": N, "length": N}}
 //   {"random": {"count": N, "seed": N}}   N random inserts and deletes, one transaction (and one update) each
+//   {"type": {"count": N, "seed": N}}     N keystrokes as a person types: characters at a cursor that moves on, now and
+//                                         then a backspace, one transaction each (answered with "edited" too)
 //   {"text": true}                        report the text
 //   {"awareness": {...}}                  set this editor's local awareness state
 //   {"disconnect": true}, {"connect": true}   take the provider off line and back (edits meanwhile are kept)
@@ -54,6 +58,9 @@ provider.awareness.on('change', () => {
   emit({ kind: 'awareness', states })
 })
 
+let madeBytes = 0
+doc.on('update', (update, origin) => { if (origin !== provider) madeBytes += update.length })
+
 let seed = 1
 const random = () => {
   seed = (seed * 1103515245 + 12345) % 2147483648
@@ -81,7 +88,20 @@ readline.createInterface({ input: process.stdin }).on('line', (line) => {
     }
     emit({ kind: 'edited', count: command.random.count })
   }
-  if (command.text) emit({ kind: 'text', text: text.toString() })
+  if (command.type) {
+    seed = command.type.seed
+    let cursor = Math.floor(random() * (text.length + 1))
+    for (let i = 0; i < command.type.count; i++) {
+      cursor = Math.min(cursor, text.length)
+      if (cursor > 0 && random() < 0.1) {
+        text.delete(--cursor, 1)
+      } else {
+        text.insert(cursor++, random() < 0.15 ? ' ' : String.fromCharCode(97 + Math.floor(random() * 26)))
+      }
+    }
+    emit({ kind: 'edited', count: command.type.count })
+  }
+  if (command.text) emit({ kind: 'text', text: text.toString(), stateBytes: Y.encodeStateAsUpdate(doc).length, madeBytes })
   if (command.awareness) provider.awareness.setLocalState(command.awareness)
   if (command.disconnect) provider.disconnect()
   if (command.connect) provider.connect()

@@ -8,6 +8,7 @@ import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Claim;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.bus.LogRequests.Unwatch;
@@ -70,6 +71,7 @@ public final class RedisBridgeVerticle extends VerticleBase {
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
       .onSuccess(appended -> metrics.appended(appended.duplicate()))));
     bus.<Read>localConsumer(Addresses.READ, message -> reply(message, reads.read(message.body())));
+    bus.<Compact>localConsumer(Addresses.COMPACT, message -> reply(message, log.compact(message.body())));
     bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));
     bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));

@@ -10,6 +10,8 @@ public final class Addresses {
   public static final String APPEND = "crowdwire.log.append";
   /** {@link LogRequests.Read} -> {@link LogRequests.History}. */
   public static final String READ = "crowdwire.log.read";
+  /** {@link LogRequests.Compact} -> Boolean: whether the entries were replaced. */
+  public static final String COMPACT = "crowdwire.log.compact";
   /** {@link LogRequests.Claim} -> {@link LogRequests.Claimed}. */
   public static final String CLAIM = "crowdwire.log.claim";
   /** {@link LogRequests.Ack} -> Integer: how many of the deliveries were pending and are now settled. */

@@ -6,6 +6,7 @@ import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
@@ -37,6 +38,10 @@ public final class LogClient {
 
   public Future<History> read(Read read) {
     return bus.<History>request(Addresses.READ, read, options).map(Message::body);
+  }
+
+  public Future<Boolean> compact(Compact compact) {
+    return bus.<Boolean>request(Addresses.COMPACT, compact, options).map(Message::body);
   }
 
   public Future<Claimed> claim(Claim claim) {

@@ -22,6 +22,15 @@ public final class LogRequests {
   }
 
   /**
+   * Replace a channel's entries up to {@code covers} (included) with one new entry of {@code data}, which says all
+   * they said: appended and relayed live like any entry, then the older ones are dropped (reads after them are not
+   * recovered, reads from the start get the rest). Refused (answered false) when those entries are already gone, so
+   * a compaction that lost a race to a newer one changes nothing. Answered with Boolean.
+   */
+  public record Compact(Channel channel, EventId covers, String data) {
+  }
+
+  /**
    * A message for whoever watches {@code channel}, on every instance, never stored: what is only true now (an
    * editor's cursor), lost when no one watches or the store's connection is down.
    */

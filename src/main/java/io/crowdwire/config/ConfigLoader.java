@@ -207,6 +207,7 @@ public final class ConfigLoader {
     table.put("DOCUMENT_MAX_UPDATE_BYTES", "documents.maxUpdateBytes");
     table.put("DOCUMENT_MESSAGES_PER_SECOND", "documents.messagesPerSecond");
     table.put("DOCUMENT_MAX_STORED_BYTES", "documents.maxStoredBytes");
+    table.put("DOCUMENT_COMPACT_BYTES", "documents.compactBytes");
     table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
     table.put("GROUP_IDLE_TTL_MS", "groups.idleTtlMs");

@@ -556,15 +556,18 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * @param messagesPerSecond  Yjs messages (updates and awareness) one editor may send a second; more close it (4029)
    * @param maxStoredBytes     the most a document's stored Yjs updates may add up to; an update past it closes its
    *                           editor (4013) and is not stored
+   * @param compactBytes       a document's updates stored since its last snapshot that make it due for compaction
+   *                           (when they also pass the snapshot's own size): the recent tail kept as it came
    */
   public record Documents(long writeMs, boolean anonymous, int maxTextBytes, int maxUpdateBytes, int messagesPerSecond,
-                          long maxStoredBytes) {
+                          long maxStoredBytes, long compactBytes) {
 
     public Documents {
-      if (writeMs < 0 || maxTextBytes <= 0 || maxUpdateBytes <= 0 || messagesPerSecond < 0 || maxStoredBytes <= 0) {
+      if (writeMs < 0 || maxTextBytes <= 0 || maxUpdateBytes <= 0 || messagesPerSecond < 0 || maxStoredBytes <= 0
+        || compactBytes <= 0) {
         throw new IllegalArgumentException("documents.writeMs (DOCUMENT_WRITE_MS) and documents.messagesPerSecond"
-          + " (DOCUMENT_MESSAGES_PER_SECOND) must be at least 0, documents.maxTextBytes, maxUpdateBytes and"
-          + " maxStoredBytes positive");
+          + " (DOCUMENT_MESSAGES_PER_SECOND) must be at least 0, documents.maxTextBytes, maxUpdateBytes,"
+          + " maxStoredBytes and compactBytes positive");
       }
     }
   }

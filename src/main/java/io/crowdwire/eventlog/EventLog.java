@@ -8,6 +8,7 @@ import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.vertx.core.Future;
@@ -27,6 +28,9 @@ public interface EventLog {
   Future<Appended> append(Append request);
 
   Future<History> read(Read request);
+
+  /** See {@link Compact}: true when the entries were replaced, false when they were already gone. */
+  Future<Boolean> compact(Compact request);
 
   /** Consumer groups: see {@link Claim}. */
   Future<Claimed> claim(Claim request);

@@ -8,6 +8,7 @@ import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
@@ -68,20 +69,37 @@ public final class MemoryEventLog implements EventLog {
         return Future.succeededFuture(new Appended(seen.id, true));
       }
     }
+    EventId id = add(request.channel(), stream, request.data(), now);
+    if (deliveryId != null) {
+      stream.remember(deliveryId, id, now + settings.dedupeWindowMs());
+    }
+    return Future.succeededFuture(new Appended(id, false));
+  }
+
+  private EventId add(Channel channel, Stream stream, String data, long now) {
     EventId id = stream.top.next(now);
-    LogEntry entry = new LogEntry(id, request.data());
+    LogEntry entry = new LogEntry(id, data);
     stream.entries.put(id, entry);
     stream.top = id;
     while (stream.entries.size() > stream.retention.maxLength()) {
       stream.maxDeleted = stream.entries.pollFirstEntry().getKey();
     }
-    if (deliveryId != null) {
-      stream.remember(deliveryId, id, now + settings.dedupeWindowMs());
+    if (watched.contains(channel)) {
+      sink.accept(channel, entry);
     }
-    if (watched.contains(request.channel())) {
-      sink.accept(request.channel(), entry);
+    return id;
+  }
+
+  @Override
+  public Future<Boolean> compact(Compact request) {
+    Stream stream = streams.get(request.channel());
+    if (stream == null || stream.entries.isEmpty() || stream.entries.firstKey().compareTo(request.covers()) > 0) {
+      return Future.succeededFuture(false);
     }
-    return Future.succeededFuture(new Appended(id, false));
+    add(request.channel(), stream, request.data(), clock.getAsLong());
+    stream.entries.headMap(request.covers(), true).clear();
+    stream.maxDeleted = EventId.max(stream.maxDeleted, request.covers());
+    return Future.succeededFuture(true);
   }
 
   @Override

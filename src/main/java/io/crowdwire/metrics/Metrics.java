@@ -120,6 +120,12 @@ public final class Metrics {
   }
 
   /** A Yjs editor closed by the server for {@code code} (a limit, malformed input, a lock): a handful of series. */
+  /** A Yjs document's compaction: stored, stale (a newer one won), refused (the editor's answer), failed (the store). */
+  public void yjsCompaction(String result) {
+    Counter.builder("crowdwire.yjs.compactions").description("Yjs snapshots that replaced a document's entries, or why not")
+      .tag("result", result).register(registry).increment();
+  }
+
   public void yjsClosed(short code) {
     Counter.builder("crowdwire.yjs.closes").description("Yjs editors the server closed, by close code")
       .tag("code", Short.toString(code)).register(registry).increment();

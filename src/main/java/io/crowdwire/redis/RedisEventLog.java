@@ -11,6 +11,7 @@ import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
@@ -40,6 +41,7 @@ public final class RedisEventLog implements EventLog {
 
   private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/append.lua");
   private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/read.lua");
+  private static final RedisScript COMPACT = RedisScript.load("/lua/trim.lua", "/lua/compact.lua");
   private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");
 
   private static final Logger LOG = LoggerFactory.getLogger(RedisEventLog.class);
@@ -139,6 +141,13 @@ public final class RedisEventLog implements EventLog {
     return READ.run(commands, List.of(RedisKeys.stream(request.channel())), args)
       .map(reply -> EventLog.history(request, entries(reply.get(2)), reply.get(3).toInteger() == 1,
         EventId.parse(reply.get(0).toString()), EventId.parse(reply.get(1).toString())));
+  }
+
+  @Override
+  public Future<Boolean> compact(Compact request) {
+    String live = RedisKeys.live(request.channel());
+    List<String> args = List.of(request.data(), request.covers().toString(), live, pubSub.publish.toString());
+    return COMPACT.run(commands, List.of(RedisKeys.stream(request.channel())), args).map(reply -> reply.toInteger() == 1);
   }
 
   @Override

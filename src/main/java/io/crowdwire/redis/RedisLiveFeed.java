@@ -230,21 +230,31 @@ final class RedisLiveFeed {
 
   /** Reads the stream after the last relayed id, relays it, then the entries held meanwhile, then goes live. */
   private void heal(Feed feed, long placement) {
+    heal(feed, placement, feed.lastRelayed);
+  }
+
+  private void heal(Feed feed, long placement, EventId after) {
     if (feeds.get(feed.redisChannel) != feed || feed.placement != placement) {
       return;
     }
-    reader.apply(new Read(feed.channel, feed.lastRelayed, HEAL_PAGE)).onComplete(result -> {
+    reader.apply(new Read(feed.channel, after, HEAL_PAGE)).onComplete(result -> {
       if (feeds.get(feed.redisChannel) != feed || feed.placement != placement) {
         return;
       }
       if (result.failed()) {
         long delay = feed.link.backoff.nextDelay();
         LOG.warn("Cannot read the gap of {} ({}); retrying in {} ms", feed.channel, result.cause().getMessage(), delay);
-        vertx.setTimer(delay, id -> heal(feed, placement));
+        vertx.setTimer(delay, id -> heal(feed, placement, after));
         return;
       }
       History history = result.result();
       if (!history.recovered()) {
+        if (feed.channel.isDocument()) {
+          // A document's entries were compacted into a snapshot after the gap began: what is left, snapshot
+          // included, holds everything, and entries already relayed are skipped by id.
+          heal(feed, placement, EventId.ZERO);
+          return;
+        }
         LOG.warn("Gap of {} after {} exceeds retention; subscribers resume from {}", feed.channel,
           feed.lastRelayed, history.top());
         feed.lastRelayed = history.top();
@@ -257,7 +267,7 @@ final class RedisLiveFeed {
       if (history.more() || feed.heldOverflowed) {
         feed.heldOverflowed = false;
         feed.held.clear();
-        heal(feed, placement);
+        heal(feed, placement, history.more() ? history.entries().get(history.entries().size() - 1).id() : feed.lastRelayed);
         return;
       }
       feed.healing = false;

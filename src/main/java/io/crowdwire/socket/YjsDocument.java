@@ -1,6 +1,7 @@
 package io.crowdwire.socket;
 
 import io.crowdwire.bus.LiveBatch;
+import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.Emails;
 import io.crowdwire.model.EventId;
@@ -23,7 +24,8 @@ import java.util.Set;
 /**
  * A document as one socket verticle holds it while it has editors there: its stored updates in the order of its
  * channel (every editor that joins gets them from here, not from the store), what they cover, whether it is
- * locked, and its editors' awareness. Used from the verticle's event loop only.
+ * locked, its editors' awareness, and when it is due for compaction (docs/design.md, "Compaction"). Used from the
+ * verticle's event loop only.
  */
 final class YjsDocument {
 
@@ -31,17 +33,30 @@ final class YjsDocument {
   private static final long AWARENESS_TIMEOUT_MS = 30_000;
   /** Live batches held while the history is read; past this they are dropped and read from the store instead. */
   private static final int MAX_EARLY_BATCHES = 1_000;
+  /** An instance whose editor's update made the document due has this long to compact it before any other tries. */
+  private static final long TAKEOVER_MS = 5_000;
+  /** After an ask that led nowhere (the editor left, the answer did not cover the store), the next waits this long. */
+  private static final long ASK_AGAIN_MS = 30_000;
 
   private final String name;
   private final Channel channel;
-  private final List<byte[]> updates = new ArrayList<>();
+  private final CrowdwireConfig.Documents limits;
+  /** The channel's updates in its order, the newest snapshot first. */
+  private final List<Stored> updates = new ArrayList<>();
   private final Coverage coverage = new Coverage();
   private final Set<YjsSession> editors = new LinkedHashSet<>();
   private final Map<Long, Awareness> awareness = new LinkedHashMap<>();
   /** Live batches that came while the history was being read. */
   private final List<LiveBatch> early = new ArrayList<>();
   private boolean earlyDropped;
+  /** Bytes of everything in {@link #updates}, and of the snapshot among them (0 without one). */
   private long storedBytes;
+  private long snapshotBytes;
+  /** Since when the document is due for compaction (-1: it is not), and when this instance last asked (-1: never). */
+  private long dueSinceMs = -1;
+  private long askedAtMs = -1;
+  /** An entry of an editor here left the document due, and none of the editors here could be asked yet. */
+  private boolean turnHere;
   /** Bytes of this verticle's editors' updates sent to the store and not yet back in the channel, by session. */
   private final Map<String, Long> inFlight = new HashMap<>();
   private long inFlightBytes;
@@ -52,9 +67,13 @@ final class YjsDocument {
   private record Awareness(long clock, String state, long seenAtMs) {
   }
 
-  YjsDocument(String name) {
+  private record Stored(EventId id, byte[] update) {
+  }
+
+  YjsDocument(String name, CrowdwireConfig.Documents limits) {
     this.name = name;
     this.channel = Channel.document(name);
+    this.limits = limits;
   }
 
   String name() {
@@ -121,9 +140,14 @@ final class YjsDocument {
     return lock == null || Emails.listed(lock, email);
   }
 
+  /** The e-mails the document is locked to, or null. */
+  List<String> lock() {
+    return lock;
+  }
+
   /** An entry of the history, read at the first join; the editors waiting are synced by the caller once all are. */
   void loadedEntry(LogEntry entry) {
-    apply(entry);
+    apply(entry, System.currentTimeMillis());
   }
 
   /** Whether live entries were dropped while the history was read (then read them from the store); clears it. */
@@ -136,12 +160,16 @@ final class YjsDocument {
   /** The history is read: the live entries that came meanwhile follow it, then everything comes live. */
   void loadedAll() {
     loaded = true;
-    early.forEach(this::onLive);
+    long now = System.currentTimeMillis();
+    early.forEach(batch -> onLive(batch, now));
     early.clear();
   }
 
-  /** Live entries of the channel: each new update goes to every synced editor but the one that sent it. */
-  void onLive(LiveBatch batch) {
+  /**
+   * Live entries of the channel: each new update goes to every synced editor but the one that sent it, and one of
+   * this instance's may be asked for a snapshot.
+   */
+  void onLive(LiveBatch batch, long nowMs) {
     if (!loaded) {
       if (early.size() < MAX_EARLY_BATCHES) {
         early.add(batch);
@@ -152,13 +180,18 @@ final class YjsDocument {
       return;
     }
     for (LogEntry entry : batch.entries()) {
-      DocumentEntry applied = apply(entry);
+      boolean wasDue = dueSinceMs >= 0;
+      DocumentEntry applied = apply(entry, nowMs);
       if (applied instanceof DocumentEntry.Update update) {
         for (YjsSession editor : editors) {
           if (!editor.id().equals(update.session())) {
             editor.sendUpdate(update.update());
           }
         }
+        askForSnapshot(update.session(), !wasDue && dueSinceMs >= 0, nowMs);
+      } else if (applied instanceof DocumentEntry.Snapshot snapshot) {
+        // Still due (what came while it was asked for is more than it replaced): its instance asks again at once.
+        askForSnapshot(snapshot.session(), dueSinceMs >= 0, nowMs);
       } else if (applied instanceof DocumentEntry.Lock) {
         for (YjsSession editor : List.copyOf(editors)) {
           if (!allows(editor.email())) {
@@ -170,7 +203,7 @@ final class YjsDocument {
   }
 
   /** Applies an entry once (by id): what it was, or null when skipped (seen, dropped by the lock, not an update). */
-  private DocumentEntry apply(LogEntry entry) {
+  private DocumentEntry apply(LogEntry entry, long nowMs) {
     if (entry.id().compareTo(last) <= 0) {
       return null;
     }
@@ -179,6 +212,9 @@ final class YjsDocument {
     if (parsed instanceof DocumentEntry.Lock locked) {
       lock = locked.emails();
       return parsed;
+    }
+    if (parsed instanceof DocumentEntry.Snapshot snapshot) {
+      return replace(entry.id(), snapshot, nowMs) ? parsed : null;
     }
     if (!(parsed instanceof DocumentEntry.Update update)) {
       return null;
@@ -192,14 +228,128 @@ final class YjsDocument {
     } catch (Lib0Decoder.MalformedYjs malformed) {
       return null;
     }
-    updates.add(update.update());
+    updates.add(new Stored(entry.id(), update.update()));
     storedBytes += update.update().length;
+    noteDue(nowMs);
     return parsed;
   }
 
-  /** The stored updates, oldest first. */
+  /** A snapshot replaced the entries it covers in the store: here too. Not the author's to vouch for, the store's. */
+  private boolean replace(EventId id, DocumentEntry.Snapshot snapshot, long nowMs) {
+    EventId covers = EventId.parse(snapshot.covers());
+    YjsUpdate read;
+    try {
+      read = YjsUpdate.read(snapshot.update());
+    } catch (Lib0Decoder.MalformedYjs malformed) {
+      return false;
+    }
+    if (covers == null) {
+      return false;
+    }
+    if (lock == null) {
+      lock = snapshot.lock();
+    }
+    updates.removeIf(stored -> stored.id().compareTo(covers) <= 0);
+    updates.add(0, new Stored(id, snapshot.update()));
+    storedBytes = updates.stream().mapToLong(stored -> stored.update().length).sum();
+    snapshotBytes = snapshot.update().length;
+    coverage.add(read);
+    askedAtMs = -1;
+    dueSinceMs = -1;
+    turnHere = false;
+    noteDue(nowMs);
+    return true;
+  }
+
+  /**
+   * Due when what came since the snapshot passes both the configured tail and the snapshot itself (so the store holds
+   * at most about twice the state plus the tail), or, near the largest answer an editor can send, a tail's worth.
+   */
+  private boolean due() {
+    long tail = storedBytes - snapshotBytes;
+    return tail > limits.compactBytes()
+      && (tail > snapshotBytes || storedBytes + limits.compactBytes() > limits.maxUpdateBytes());
+  }
+
+  private void noteDue(long nowMs) {
+    if (dueSinceMs < 0 && due()) {
+      dueSinceMs = nowMs;
+    }
+  }
+
+  /**
+   * After an entry made by {@code session}: if that editor is here and the document is due, asks it (or another
+   * editor here) for the whole document. Every instance applies the same entries in the same order, so only the one
+   * whose editor's entry left the document due ({@code itsTurn}) asks, as soon as one of its editors can answer; the
+   * others give that one {@link #TAKEOVER_MS} first.
+   */
+  private void askForSnapshot(String session, boolean itsTurn, long nowMs) {
+    YjsSession author = editors.stream().filter(editor -> editor.id().equals(session)).findFirst().orElse(null);
+    if (author == null) {
+      return;
+    }
+    turnHere |= itsTurn;
+    if (!author.canSnapshot() || !ask(author, nowMs)) {
+      editors.stream().filter(YjsSession::canSnapshot).findFirst().ifPresent(other -> ask(other, nowMs));
+    }
+  }
+
+  /**
+   * Once a second: a document due for longer than {@link #TAKEOVER_MS} (the instance whose turn it was could not
+   * ask: its editor left, the store timed out) is compacted by whichever instance still has an editor that can answer.
+   */
+  void tick(long nowMs) {
+    if (dueSinceMs >= 0 && nowMs - dueSinceMs >= TAKEOVER_MS) {
+      editors.stream().filter(YjsSession::canSnapshot).findFirst().ifPresent(editor -> ask(editor, nowMs));
+    }
+  }
+
+  /** {@code editor} has answered what it was asked, so it can be asked for a snapshot now, if one is owed here. */
+  void editorAnswered(YjsSession editor, long nowMs) {
+    if (editor.canSnapshot()) {
+      ask(editor, nowMs);
+    }
+  }
+
+  /** Asks {@code editor} if the document is due, it is this instance's turn, and the answer fits in one message. */
+  private boolean ask(YjsSession editor, long nowMs) {
+    boolean fits = storedBytes + limits.compactBytes() <= limits.maxUpdateBytes();
+    boolean ours = turnHere || nowMs - dueSinceMs >= TAKEOVER_MS;
+    boolean waited = askedAtMs < 0 || nowMs - askedAtMs >= ASK_AGAIN_MS;
+    if (dueSinceMs < 0 || !fits || !ours || !waited) {
+      return false;
+    }
+    askedAtMs = nowMs;
+    turnHere = false;
+    editor.askForSnapshot(last);
+    return true;
+  }
+
+  /**
+   * Whether {@code snapshot}, an editor's answer to the ask made when {@code covers} was the last entry here, holds
+   * every struct of the updates up to it. Their deletions it holds too: the editor had been sent them all before the
+   * ask, on the same connection.
+   */
+  boolean snapshotCovers(EventId covers, YjsUpdate snapshot) {
+    Coverage needed = new Coverage();
+    for (Stored stored : updates) {
+      if (stored.id().compareTo(covers) <= 0) {
+        needed.add(YjsUpdate.read(stored.update()));
+      }
+    }
+    Coverage offered = new Coverage();
+    offered.add(snapshot);
+    return offered.contains(needed);
+  }
+
+  /** The stored updates, oldest first (a snapshot first). */
   List<byte[]> updates() {
-    return updates;
+    return updates.stream().map(Stored::update).toList();
+  }
+
+  /** Bytes of the stored updates, the snapshot's included. */
+  long storedBytes() {
+    return storedBytes;
   }
 
   /** The state vector of what is stored, for the sync step 1 that asks an editor for the rest. */

@@ -6,6 +6,7 @@ import io.crowdwire.bus.DocumentRequests.Access;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
@@ -60,6 +61,7 @@ final class YjsEndpoint implements YjsSession.Hub {
   private final KeepAlive<YjsSession> sessions;
   private final DeliveryOptions local = new DeliveryOptions().setLocalOnly(true);
   private final long keepAliveTimer;
+  private final long compactionTimer;
   private Promise<Void> allClosed;
 
   YjsEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
@@ -74,6 +76,10 @@ final class YjsEndpoint implements YjsSession.Hub {
       System::currentTimeMillis, YjsSession::lastHeardMs, YjsSession::ping,
       session -> session.close(CloseCodes.IDLE_TIMEOUT, "nothing heard"));
     this.keepAliveTimer = vertx.setPeriodic(sessions.tickMs(), id -> sessions.tick());
+    this.compactionTimer = vertx.setPeriodic(1_000, id -> {
+      long now = System.currentTimeMillis();
+      documents.values().forEach(document -> document.tick(now));
+    });
   }
 
   void mount(Router router) {
@@ -140,7 +146,7 @@ final class YjsEndpoint implements YjsSession.Hub {
   private void open(ServerWebSocket socket, String name, Admission.Admitted admitted) {
     socket.setWriteQueueMaxSize(config.limits().writeQueueBytes());
     boolean first = !documents.containsKey(name);
-    YjsDocument document = documents.computeIfAbsent(name, YjsDocument::new);
+    YjsDocument document = documents.computeIfAbsent(name, created -> new YjsDocument(created, config.documents()));
     YjsSession session = new YjsSession(UUID.randomUUID().toString(), socket, document, admitted.principal(),
       config.documents(), this, System.currentTimeMillis());
     sessions.add(session);
@@ -181,6 +187,10 @@ final class YjsEndpoint implements YjsSession.Hub {
   private Future<Void> readFrom(YjsDocument document, EventId after) {
     return log.read(new Read(document.channel(), after, config.limits().replayPageSize(), config.limits().replayPageBytes()))
       .compose((History page) -> {
+        if (!page.recovered()) {
+          // Compacted since the last entry read: the snapshot and what follows it hold the rest; seen entries are skipped.
+          return readFrom(document, EventId.ZERO);
+        }
         page.entries().forEach(document::loadedEntry);
         return page.more() && !page.entries().isEmpty()
           ? readFrom(document, page.entries().get(page.entries().size() - 1).id())
@@ -209,7 +219,7 @@ final class YjsEndpoint implements YjsSession.Hub {
   void onLive(LiveBatch batch) {
     YjsDocument document = documents.get(batch.channel().documentName());
     if (document != null) {
-      document.onLive(batch);
+      document.onLive(batch, System.currentTimeMillis());
     }
   }
 
@@ -220,6 +230,24 @@ final class YjsEndpoint implements YjsSession.Hub {
         from.document().release(from.id(), update.length);
         from.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
       });
+  }
+
+  @Override
+  public void compact(YjsSession from, EventId covers, byte[] snapshot) {
+    YjsDocument document = from.document();
+    log.compact(new Compact(document.channel(), covers, DocumentEntry.snapshot(snapshot, covers.toString(), document.lock(), from.id())))
+      .onComplete(done -> {
+        if (done.failed()) {
+          LOG.debug("Document {} was not compacted: {}", document.name(), done.cause().getMessage());
+        }
+        metrics.yjsCompaction(done.failed() ? "failed" : done.result() ? "stored" : "stale");
+      });
+  }
+
+  @Override
+  public void snapshotRefused(YjsSession from, String why) {
+    LOG.debug("A snapshot of document {} was not used: {}", from.document().name(), why);
+    metrics.yjsCompaction("refused");
   }
 
   @Override
@@ -235,6 +263,7 @@ final class YjsEndpoint implements YjsSession.Hub {
 
   Future<Void> closeAll(short code, String reason) {
     vertx.cancelTimer(keepAliveTimer);
+    vertx.cancelTimer(compactionTimer);
     allClosed = Promise.promise();
     sessions.all().forEach(session -> session.close(code, reason));
     if (sessions.isEmpty()) {

@@ -2,6 +2,7 @@ package io.crowdwire.socket;
 
 import io.crowdwire.auth.Principal;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.model.EventId;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.yjs.Lib0Decoder.MalformedYjs;
 import io.crowdwire.yjs.YjsProtocol;
@@ -16,6 +17,8 @@ import io.crowdwire.yjs.YjsUpdate;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.ServerWebSocket;
 
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +32,8 @@ final class YjsSession {
 
   /** An update with nothing in it: the step 2 that tells a provider it is synced when the store has nothing. */
   private static final byte[] EMPTY_UPDATE = {0, 0};
+  /** A state vector of no clients: a sync step 1 with it is answered with everything the editor has. */
+  private static final byte[] EMPTY_STATE_VECTOR = {0};
   /** A y-protocols message's own bytes around the update it carries. */
   private static final int ENVELOPE_BYTES = 64;
 
@@ -42,6 +47,16 @@ final class YjsSession {
 
     /** Relays awareness states to every editor of the document, on every instance. */
     void relayAwareness(YjsDocument document, byte[] encodedStates);
+
+    /** Replaces the document's entries up to {@code covers} with {@code snapshot}, which holds them all. */
+    void compact(YjsSession from, EventId covers, byte[] snapshot);
+
+    /** An editor's answer to a snapshot ask could not replace the store's entries (too big, or not covering them). */
+    void snapshotRefused(YjsSession from, String why);
+  }
+
+  /** A sync step 1 this server sent, awaiting its step 2: one that asks what the store lacks, or for a snapshot. */
+  private record Asked(EventId snapshotCovers) {
   }
 
   private final String id;
@@ -52,7 +67,9 @@ final class YjsSession {
   private final Hub hub;
   /** The awareness clients this connection spoke for, with their last clocks: told gone when it closes. */
   private final Map<Long, Long> clients = new LinkedHashMap<>();
-  private boolean askedForStep1;
+  /** The step 1s sent and not yet answered, oldest first: the provider answers them in order. */
+  private final Deque<Asked> asked = new ArrayDeque<>();
+  private boolean synced;
   private boolean pendingStep1;
   private boolean closed;
   private long windowStartMs;
@@ -132,7 +149,15 @@ final class YjsSession {
           pendingStep1 = true;
         }
       } else if (message instanceof Step2 step2) {
-        update(step2.update(), step2.parsed());
+        Asked answered = asked.poll();
+        if (answered != null && answered.snapshotCovers() != null) {
+          snapshot(answered.snapshotCovers(), step2.update(), step2.parsed());
+        } else {
+          update(step2.update(), step2.parsed());
+        }
+        if (answered != null) {
+          document.editorAnswered(this, nowMs);
+        }
       } else if (message instanceof Update update) {
         update(update.update(), update.parsed());
       } else if (message instanceof Awareness awareness) {
@@ -173,9 +198,37 @@ final class YjsSession {
       send(YjsProtocol.update(updates.get(i)));
     }
     send(YjsProtocol.step2(updates.isEmpty() ? EMPTY_UPDATE : updates.get(updates.size() - 1)));
-    if (!askedForStep1) {
-      askedForStep1 = true;
-      send(YjsProtocol.step1(document.stateVector()));
+    if (!synced) {
+      synced = true;
+      ask(new Asked(null), document.stateVector());
+    }
+  }
+
+  private void ask(Asked question, byte[] stateVector) {
+    asked.add(question);
+    send(YjsProtocol.step1(stateVector));
+  }
+
+  /**
+   * Whether this editor can be asked for a snapshot: it has been sent everything stored, and has answered what it was
+   * asked (so edits it made offline are in the store, not only in its answer).
+   */
+  boolean canSnapshot() {
+    return synced && asked.isEmpty() && !closed && document.allows(email());
+  }
+
+  /** Asks for everything this editor has, to replace the entries up to {@code covers}, all of which it was sent. */
+  void askForSnapshot(EventId covers) {
+    ask(new Asked(covers), EMPTY_STATE_VECTOR);
+  }
+
+  private void snapshot(EventId covers, byte[] snapshot, YjsUpdate parsed) {
+    if (snapshot.length > limits.maxUpdateBytes()) {
+      hub.snapshotRefused(this, "larger than " + limits.maxUpdateBytes() + " bytes");
+    } else if (!document.snapshotCovers(covers, parsed)) {
+      hub.snapshotRefused(this, "it lacks structs the store holds");
+    } else {
+      hub.compact(this, covers, snapshot);
     }
   }
 
@@ -220,7 +273,8 @@ final class YjsSession {
   }
 
   void send(byte[] message) {
-    if (closed) {
+    // The socket closes when the editor's close frame arrives, before its close handler takes the session away.
+    if (closed || socket.isClosed()) {
       return;
     }
     if (socket.writeQueueFull()) {

@@ -37,6 +37,20 @@ public final class Coverage {
     runs.put(start, end);
   }
 
+  /** Whether every clock range of {@code other} is within this one's. */
+  public boolean contains(Coverage other) {
+    for (Map.Entry<Long, TreeMap<Long, Long>> client : other.ranges.entrySet()) {
+      TreeMap<Long, Long> runs = ranges.get(client.getKey());
+      for (Map.Entry<Long, Long> range : client.getValue().entrySet()) {
+        Map.Entry<Long, Long> holding = runs == null ? null : runs.floorEntry(range.getKey());
+        if (holding == null || holding.getValue() < range.getValue()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Client -> the clock its run from 0 reaches; clients without one are left out, as Yjs leaves them out. */
   public Map<Long, Long> stateVector() {
     Map<Long, Long> vector = new HashMap<>();

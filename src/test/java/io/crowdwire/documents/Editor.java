@@ -4,6 +4,9 @@ import io.crowdwire.testsupport.NodeClient;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Duration;
+import java.util.List;
+
+import static org.awaitility.Awaitility.await;
 
 /** A real y-websocket provider editing one document (src/test/js/yjs-editor.mjs), as a test drives it. */
 final class Editor implements AutoCloseable {
@@ -51,9 +54,20 @@ final class Editor implements AutoCloseable {
     node.nextMatching(line -> "edited".equals(line.getString("kind")), WAIT);
   }
 
+  /** {@code count} keystrokes as a person types them (see yjs-editor.mjs); returns once they are made. */
+  void type(int count, int seed) {
+    node.send(new JsonObject().put("type", new JsonObject().put("count", count).put("seed", seed)));
+    node.nextMatching(line -> "edited".equals(line.getString("kind")), WAIT);
+  }
+
   String text() {
+    return report().getString("text");
+  }
+
+  /** The text, with the size of the whole document's state ({@code stateBytes}) and of the updates made here ({@code madeBytes}). */
+  JsonObject report() {
     node.send(new JsonObject().put("text", true));
-    return node.nextMatching(line -> "text".equals(line.getString("kind")), WAIT).getString("text");
+    return node.nextMatching(line -> "text".equals(line.getString("kind")), WAIT);
   }
 
   void awareness(JsonObject state) {
@@ -95,5 +109,32 @@ final class Editor implements AutoCloseable {
   @Override
   public void close() {
     node.close();
+  }
+
+  static String awaitConverged(Editor one, Editor two) {
+    String[] last = new String[1];
+    await("the editors converge").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      String a = one.text();
+      last[0] = a;
+      return a.equals(two.text());
+    });
+    return last[0];
+  }
+
+  static void awaitSameText(List<Editor> editors, String expected) {
+    await("every editor shows the text").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+      .until(() -> editors.stream().allMatch(editor -> editor.text().equals(expected)));
+  }
+
+  /** {@code count} random edits in each editor at once, the seeds making them differ; returns once both are made. */
+  static void typeAtOnce(Editor one, Editor two, int count, int seedOne, int seedTwo) {
+    Thread editsOne = new Thread(() -> one.randomEdits(count, seedOne));
+    editsOne.start();
+    two.randomEdits(count, seedTwo);
+    try {
+      editsOne.join(Duration.ofSeconds(60).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

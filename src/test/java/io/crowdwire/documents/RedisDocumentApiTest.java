@@ -47,7 +47,7 @@ class RedisDocumentApiTest extends DocumentApiContract {
     CrowdwireConfig base = TestConfig.redis(redis.url());
     CrowdwireConfig.Documents documents = base.documents();
     return base.withDocuments(new CrowdwireConfig.Documents(writeMs, true, MAX_TEXT_BYTES, documents.maxUpdateBytes(),
-      documents.messagesPerSecond(), documents.maxStoredBytes()));
+      documents.messagesPerSecond(), documents.maxStoredBytes(), documents.compactBytes()));
   }
 
   @AfterAll

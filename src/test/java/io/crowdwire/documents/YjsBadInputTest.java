@@ -45,7 +45,7 @@ class YjsBadInputTest {
     CrowdwireConfig config = TestConfig.embedded();
     CrowdwireConfig.Documents documents = config.documents();
     instance = fleet.start(config.withDocuments(new CrowdwireConfig.Documents(documents.writeMs(), documents.anonymous(),
-      documents.maxTextBytes(), MAX_UPDATE_BYTES, MESSAGES_PER_SECOND, MAX_STORED_BYTES)));
+      documents.maxTextBytes(), MAX_UPDATE_BYTES, MESSAGES_PER_SECOND, MAX_STORED_BYTES, documents.compactBytes())));
   }
 
   @AfterAll

@@ -23,8 +23,10 @@ import static io.crowdwire.documents.DocumentApiContract.alice;
 import static io.crowdwire.documents.DocumentApiContract.authorize;
 import static io.crowdwire.documents.DocumentApiContract.bob;
 import static io.crowdwire.documents.DocumentApiContract.fresh;
+import static io.crowdwire.documents.Editor.awaitConverged;
+import static io.crowdwire.documents.Editor.awaitSameText;
+import static io.crowdwire.documents.Editor.typeAtOnce;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * Unmodified y-websocket providers (npm {@code y-websocket} and {@code yjs}, in Node) editing documents: on two
@@ -52,7 +54,7 @@ class YjsEditorsTest {
   static CrowdwireConfig unlimited(CrowdwireConfig config) {
     CrowdwireConfig.Documents documents = config.documents();
     return config.withDocuments(new CrowdwireConfig.Documents(documents.writeMs(), documents.anonymous(),
-      documents.maxTextBytes(), documents.maxUpdateBytes(), 0, documents.maxStoredBytes()));
+      documents.maxTextBytes(), documents.maxUpdateBytes(), 0, documents.maxStoredBytes(), documents.compactBytes()));
   }
 
   @AfterAll
@@ -185,33 +187,6 @@ class YjsEditorsTest {
       assertThat(bobTwo.text()).as("nothing reached the unlisted after the lock").isEqualTo("before the lock\n");
       assertThat(WsClient.rejection(first.port(), "/yjs/" + document + "?auth=" + bob())).isEqualTo(403);
       assertThat(WsClient.rejection(second.port(), "/yjs/" + document)).isEqualTo(403);
-    }
-  }
-
-  private static String awaitConverged(Editor one, Editor two) {
-    String[] last = new String[1];
-    await("the editors converge").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-      String a = one.text();
-      last[0] = a;
-      return a.equals(two.text());
-    });
-    return last[0];
-  }
-
-  private static void awaitSameText(List<Editor> editors, String expected) {
-    await("every editor shows the text").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
-      .until(() -> editors.stream().allMatch(editor -> editor.text().equals(expected)));
-  }
-
-  /** {@code count} random edits in each editor at once, the seeds making them differ; returns once both are made. */
-  private static void typeAtOnce(Editor one, Editor two, int count, int seedOne, int seedTwo) {
-    Thread editsOne = new Thread(() -> one.randomEdits(count, seedOne));
-    editsOne.start();
-    two.randomEdits(count, seedTwo);
-    try {
-      editsOne.join(Duration.ofSeconds(60).toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.util.List;
 
 import static io.crowdwire.documents.DocumentApiContract.fresh;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,7 +18,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Yjs editors on two instances of a Redis Cluster: the document's updates (one stream, one slot) and its awareness
- * (sharded pub/sub on that slot's master) reach the other instance.
+ * (sharded pub/sub on that slot's master) reach the other instance, and its compaction (one script on that slot)
+ * leaves a log a new editor loads whole.
  */
 class YjsOnRedisClusterTest {
 
@@ -25,7 +27,7 @@ class YjsOnRedisClusterTest {
   void editorsOnTwoInstancesShareTextAndCursorsThroughTheShardOwningTheDocument() {
     NodeRequirement.requireNode();
     try (RedisCluster cluster = RedisCluster.start(); TestFleet fleet = new TestFleet()) {
-      CrowdwireConfig config = TestConfig.redis(cluster.url(), CrowdwireConfig.Redis.Mode.CLUSTER);
+      CrowdwireConfig config = YjsCompactionTest.compacting(TestConfig.redis(cluster.url(), CrowdwireConfig.Redis.Mode.CLUSTER));
       Crowdwire a = fleet.start(config);
       Crowdwire b = fleet.start(config);
       String document = fresh();
@@ -37,6 +39,13 @@ class YjsOnRedisClusterTest {
         String oneId = Long.toString(one.clientId());
         JsonObject seen = two.awaitAwareness(states -> states.containsKey(oneId), Editor.WAIT);
         assertThat(seen.getJsonObject(oneId).getJsonObject("user").getString("name")).isEqualTo("one");
+
+        two.type(600, 7);
+        String typed = Editor.awaitConverged(one, two);
+        await("a compaction").atMost(Editor.WAIT).until(() -> YjsCompactionTest.stored(a) + YjsCompactionTest.stored(b) > 0);
+        try (Editor late = Editor.open(a.port(), document, null)) {
+          Editor.awaitSameText(List.of(late), typed);
+        }
       }
     }
   }

@@ -5,6 +5,7 @@ import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Appended;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
+import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.model.Channel;
@@ -163,6 +164,10 @@ public abstract class EventLogContract {
 
   protected final Appended deliver(Channel channel, String data, String deliveryId) {
     return call(each -> each.append(new Append(channel, data, deliveryId)));
+  }
+
+  protected final boolean compact(Channel channel, EventId covers, String data) {
+    return call(each -> each.compact(new Compact(channel, covers, data)));
   }
 
   protected final History read(Channel channel, EventId after, int limit) {
@@ -325,6 +330,33 @@ public abstract class EventLogContract {
     afterElapsed(windowMs, () -> assertThat(deliver(channel, "{}", "delivery").duplicate()).isFalse());
 
     assertThat(read(channel, EventId.ZERO, 100).entries()).hasSize(2).first().extracting(LogEntry::id).isEqualTo(first);
+  }
+
+  @Test
+  void aCompactionReplacesTheEntriesItCoversWithOneEntryRelayedLiveAndAStaleOneChangesNothing() {
+    Channel compacted = channel("compacted");
+    call(each -> each.watch(compacted));
+    List<EventId> before = appendAll(compacted, 5);
+    EventId covers = before.get(2);
+    assertThat(compact(compacted, covers, "{\"snapshot\":3}")).isTrue();
+    EventId after = append(compacted, "{\"n\":5}");
+
+    History all = read(compacted, EventId.ZERO, 100);
+    assertThat(all.entries()).extracting(LogEntry::data)
+      .as("the entries it covers are gone; those after it and the snapshot, appended, stay in order")
+      .containsExactly("{\"n\":3}", "{\"n\":4}", "{\"snapshot\":3}", "{\"n\":5}");
+    assertThat(all.entries().get(3).id()).isEqualTo(after);
+    assertThat(read(compacted, before.get(0), 100).recovered()).as("a cursor among the replaced entries").isFalse();
+    assertThat(read(compacted, covers, 100).entries()).extracting(LogEntry::data)
+      .as("a cursor at the last replaced entry misses nothing").containsExactly("{\"n\":3}", "{\"n\":4}", "{\"snapshot\":3}", "{\"n\":5}");
+    await().atMost(WAIT).until(() -> ids(liveOf(compacted)).contains(after));
+    assertThat(liveOf(compacted)).extracting(LogEntry::data).as("relayed live in log order")
+      .containsExactly("{\"n\":0}", "{\"n\":1}", "{\"n\":2}", "{\"n\":3}", "{\"n\":4}", "{\"snapshot\":3}", "{\"n\":5}");
+
+    assertThat(compact(compacted, before.get(1), "{\"stale\":true}"))
+      .as("covering entries already replaced").isFalse();
+    assertThat(read(compacted, EventId.ZERO, 100).entries()).hasSize(4);
+    assertThat(compact(channel("empty"), covers, "{}")).as("a channel without entries").isFalse();
   }
 
   @Test
