@@ -1,5 +1,11 @@
 # Multi-stage: Maven builds the jar, a JRE runs it as a non-root user.
+FROM node:20-bookworm-slim AS node
+
 FROM maven:3.9-eclipse-temurin-17 AS build
+# Maven builds the editor page (src/main/web) with Node and npm.
+COPY --from=node /usr/local/bin/node /usr/local/bin/node
+COPY --from=node /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm
 WORKDIR /src
 COPY pom.xml .
 RUN mvn -q -B dependency:go-offline

@@ -119,6 +119,7 @@ public final class SocketVerticle extends VerticleBase {
     yjs.mount(router);
     new FleetRoutes(vertx, config, tokens, fleet, authorization).mount(router);
     HealthRoutes.mount(router, state, config.redis().embedded(), fleet);
+    new EditorPage(vertx).mount(router);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
     router.errorHandler(413, ctx -> {
       // The rest of the body is not read.

@@ -1,0 +1,158 @@
+package io.crowdwire.documents;
+
+import io.crowdwire.Crowdwire;
+import io.crowdwire.testsupport.Clients;
+import io.crowdwire.testsupport.NodeClient;
+import io.crowdwire.testsupport.NodeRequirement;
+import io.crowdwire.testsupport.RedisProcess;
+import io.crowdwire.testsupport.TestConfig;
+import io.crowdwire.testsupport.TestFleet;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static io.crowdwire.documents.DocumentApiContract.alice;
+import static io.crowdwire.documents.DocumentApiContract.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The editor page the jar serves (GET / and GET /d/{name}), on two instances sharing one Redis: its routes over HTTP,
+ * then the page itself in two headless Chromium browsers, one on each instance ({@code src/test/js/editor-page.mjs}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EditorPageTest {
+
+  /** Debian's Chromium: the browser test never downloads one. */
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  /** Set (as CI does), a missing Chromium fails the browser test instead of skipping it. */
+  static final String REQUIRE_CHROMIUM = "CROWDWIRE_REQUIRE_CHROMIUM";
+  private static final Pattern NEW_DOCUMENT = Pattern.compile("/d/([A-Za-z0-9_-]{22})");
+  private static final Pattern ASSET = Pattern.compile("\"(/assets/editor\\.(?:js|css)\\?v=[0-9a-f]+)\"");
+  private static final List<String> STEPS = List.of("launch", "open-a-and-sign-in", "open-b", "synced",
+    "typed-in-a-shown-in-b", "remote-caret-in-b", "remote-caret-in-a", "language-a-to-python-shown-in-b", "saved",
+    "screenshots", "lock-in-a-locks-out-b", "no-page-errors");
+  private static final List<String> SCREENSHOTS = List.of("editor-a.png", "editor-b.png", "editor-b-locked-out.png");
+
+  private RedisProcess redis;
+  private final TestFleet fleet = new TestFleet();
+  private Crowdwire first;
+  private Crowdwire second;
+
+  @BeforeAll
+  void start() {
+    redis = RedisProcess.start(true);
+    first = fleet.start(TestConfig.redis(redis.url()));
+    second = fleet.start(TestConfig.redis(redis.url()));
+  }
+
+  @AfterAll
+  void stop() {
+    fleet.close();
+    if (redis != null) {
+      redis.close();
+    }
+  }
+
+  @Test
+  void theRootRedirectsToANewDocumentWithAnUnguessableName() {
+    String one = newDocument(first.port());
+    String two = newDocument(first.port());
+    assertThat(one).as("16 random bytes each time").isNotEqualTo(two);
+  }
+
+  @Test
+  void aDocumentsPageIsTheEditorWithItsAssets() {
+    HttpResponse<Buffer> page = Clients.get(second.port(), "/d/" + newDocument(first.port()));
+    assertThat(page.statusCode()).isEqualTo(200);
+    assertThat(page.getHeader("Content-Type")).isEqualTo("text/html; charset=utf-8");
+    assertThat(page.getHeader("Cache-Control")).isEqualTo("no-cache");
+    assertThat(page.getHeader("Content-Security-Policy")).contains("default-src 'self'").contains("connect-src 'self' ws: wss:");
+    assertThat(page.bodyAsString()).contains("data-testid=\"editor\"");
+
+    Matcher assets = ASSET.matcher(page.bodyAsString());
+    List<String> found = new ArrayList<>();
+    while (assets.find()) {
+      found.add(assets.group(1));
+    }
+    assertThat(found).as("the bundle, named with its hash").hasSize(2);
+    for (String asset : found) {
+      HttpResponse<Buffer> served = Clients.get(first.port(), asset);
+      assertThat(served.statusCode()).as(asset).isEqualTo(200);
+      assertThat(served.getHeader("Content-Type")).startsWith(asset.contains(".js") ? "text/javascript" : "text/css");
+      assertThat(served.getHeader("Cache-Control")).contains("max-age=31536000");
+      assertThat(served.body().length()).isPositive();
+    }
+    assertError(Clients.get(first.port(), "/assets/missing.js"), 404, "NOT_FOUND", null);
+  }
+
+  @Test
+  void aBadNameIs404() {
+    assertError(Clients.get(first.port(), "/d/not%20a%20name"), 404, "NOT_FOUND", "name");
+    assertError(Clients.get(first.port(), "/d/" + "x".repeat(121)), 404, "NOT_FOUND", "name");
+    assertError(Clients.get(first.port(), "/d/"), 404, "NOT_FOUND", null);
+  }
+
+  @Test
+  void twoBrowsersOnTwoInstancesEditTogether() throws IOException {
+    NodeRequirement.requireNode();
+    requireChromium();
+    Path screenshots = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "screenshots")
+      .toAbsolutePath();
+    for (String file : SCREENSHOTS) {
+      Files.deleteIfExists(screenshots.resolve(file));
+    }
+    List<JsonObject> steps = new ArrayList<>();
+    try (NodeClient browsers = NodeClient.start("editor-page.mjs", "http://127.0.0.1:" + first.port(),
+      "http://127.0.0.1:" + second.port(), newDocument(first.port()), alice(), screenshots.toString())) {
+      for (JsonObject line = browsers.next(Duration.ofSeconds(90)); !"done".equals(line.getString("kind"));
+           line = browsers.next(Duration.ofSeconds(90))) {
+        if ("step".equals(line.getString("kind"))) {
+          steps.add(line);
+          assertThat(line.getBoolean("ok")).as("step %s: %s", line.getString("step"), line.getString("message")).isTrue();
+        }
+      }
+    }
+    assertThat(steps).extracting(step -> step.getString("step")).containsExactlyElementsOf(STEPS);
+    assertThat(steps.get(STEPS.indexOf("remote-caret-in-b")).getString("label")).isEqualTo("alice@example.com");
+    for (String file : SCREENSHOTS) {
+      Path png = screenshots.resolve(file);
+      assertThat(png).as(file).isRegularFile();
+      byte[] bytes = Files.readAllBytes(png);
+      assertThat(bytes.length).as(file).isGreaterThan(1000);
+      assertThat(new String(bytes, 1, 3, StandardCharsets.US_ASCII)).as(file).isEqualTo("PNG");
+    }
+  }
+
+  /** GET / : a 302 to a document of its own, never cached; its name. */
+  private static String newDocument(int port) {
+    HttpResponse<Buffer> response = Clients.await(Clients.HTTP.get(port, "127.0.0.1", "/").followRedirects(false).send());
+    assertThat(response.statusCode()).isEqualTo(302);
+    assertThat(response.getHeader("Cache-Control")).isEqualTo("no-store");
+    Matcher location = NEW_DOCUMENT.matcher(response.getHeader("Location"));
+    assertThat(location.matches()).as(response.getHeader("Location")).isTrue();
+    return location.group(1);
+  }
+
+  private static void requireChromium() {
+    boolean present = Files.isExecutable(CHROMIUM);
+    if (!present && System.getenv(REQUIRE_CHROMIUM) != null) {
+      throw new AssertionError("Chromium is required (" + REQUIRE_CHROMIUM + " is set) but " + CHROMIUM + " is missing");
+    }
+    assumeTrue(present, CHROMIUM + " is not installed: the editor page's browser test skipped");
+  }
+}
