@@ -288,16 +288,8 @@ async function load () {
 /** Once per page: the stored text is compared with what the editors have. */
 function firstSync () {
   page.hasSynced = true
-  const stored = page.stored?.text ?? ''
-  if (ytext.length === 0 && stored !== '') {
-    // Written only through the API, without Yjs history: a lone editor brings the text in, once the others'
-    // awareness (sent right after the sync) has had time to arrive.
-    setTimeout(() => {
-      if (ytext.length === 0 && provider.awareness.getStates().size === 1 && !page.readOnly) ytext.insert(0, stored)
-    }, 300)
-  } else if (ytext.toString() !== stored) {
-    page.dirtyText = true
-  }
+  // The Yjs document is the text: a document saved only through the API comes with its text from the server.
+  if (ytext.toString() !== (page.stored?.text ?? '')) page.dirtyText = true
 }
 
 function setUp () {

@@ -30,7 +30,7 @@ public final class Addresses {
   public static final String WEBHOOK = "crowdwire.webhook";
   /** {@link DocumentRequests.Call} -> {@link HttpAnswer}: the document API, answered by the documents verticle. */
   public static final String DOCUMENTS = "crowdwire.documents";
-  /** {@link DocumentRequests.Access} -> Boolean: whether a Yjs editor may open the document. */
+  /** {@link DocumentRequests.Access} -> {@link DocumentRequests.Opening}: whether a Yjs editor may open the document. */
   public static final String DOCUMENT_ACCESS = "crowdwire.documents.access";
   /** {@link LogRequests.Signal}, no reply: for the channel's watchers on every instance, through the store. */
   public static final String SIGNAL = "crowdwire.log.signal";

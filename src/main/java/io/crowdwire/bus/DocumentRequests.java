@@ -31,7 +31,14 @@ public final class DocumentRequests {
   public record Call(Operation operation, String name, MultiMap headers, Buffer body) {
   }
 
-  /** May {@code email} (null: anonymous) edit document {@code name}? Answered with a Boolean. */
+  /** May {@code email} (null: anonymous) edit document {@code name}? Answered with an {@link Opening}. */
   public record Access(String name, String email) {
+  }
+
+  /**
+   * @param allowed whether the editor may open the document
+   * @param text    the document's stored text (null if it has none): what a document without Yjs history starts from
+   */
+  public record Opening(boolean allowed, String text) {
   }
 }

@@ -17,7 +17,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     LogRequests.Watch.class, LogRequests.Unwatch.class, LogRequests.Claim.class, LogRequests.Claimed.class,
     LogRequests.Ack.class, LogRequests.Compact.class, LogRequests.Signal.class, LiveBatch.class, WebhookRequests.Head.class, WebhookRequests.Proceed.class,
     WebhookRequests.Refuse.class, WebhookRequests.Request.class, HttpAnswer.class,
-    DocumentRequests.Call.class, DocumentRequests.Access.class);
+    DocumentRequests.Call.class, DocumentRequests.Access.class, DocumentRequests.Opening.class);
 
   private final String name;
 

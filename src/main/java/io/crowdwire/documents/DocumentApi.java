@@ -4,6 +4,7 @@ import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.DocumentRequests.Access;
 import io.crowdwire.bus.DocumentRequests.Call;
+import io.crowdwire.bus.DocumentRequests.Opening;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.HttpAnswer;
@@ -57,13 +58,13 @@ final class DocumentApi {
     this.log = log;
   }
 
-  /** Whether an editor may open the document: it is not locked, or lists the editor. */
-  Future<Boolean> mayEdit(Access access) {
+  /** Whether an editor may open the document (it is not locked, or lists the editor), and its stored text. */
+  Future<Opening> opening(Access access) {
     return store.read(access.name()).map(document -> {
       if (document != null && document.locked()) {
         writes.remember(access.name(), document.authorizedEmails());
       }
-      return document == null || document.allows(access.email());
+      return document == null ? new Opening(true, null) : new Opening(document.allows(access.email()), document.text());
     });
   }
 

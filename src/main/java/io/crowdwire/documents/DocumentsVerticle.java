@@ -48,7 +48,7 @@ public final class DocumentsVerticle extends VerticleBase {
     return Future.all(
       vertx.eventBus().<Call>localConsumer(Addresses.DOCUMENTS, message -> api.handle(message.body())
         .onSuccess(message::reply)).completion(),
-      vertx.eventBus().<Access>localConsumer(Addresses.DOCUMENT_ACCESS, message -> api.mayEdit(message.body())
+      vertx.eventBus().<Access>localConsumer(Addresses.DOCUMENT_ACCESS, message -> api.opening(message.body())
         .onSuccess(message::reply)
         .onFailure(failure -> message.fail(Addresses.FailureCodes.UNAVAILABLE, failure.getMessage()))).completion());
   }

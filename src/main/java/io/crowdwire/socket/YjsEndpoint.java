@@ -3,6 +3,7 @@ package io.crowdwire.socket;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.DocumentRequests.Access;
+import io.crowdwire.bus.DocumentRequests.Opening;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogClient;
 import io.crowdwire.bus.LogRequests.Append;
@@ -23,6 +24,7 @@ import io.crowdwire.yjs.DocumentEntry;
 import io.crowdwire.yjs.Lib0Decoder.MalformedYjs;
 import io.crowdwire.yjs.YjsProtocol;
 import io.crowdwire.yjs.YjsProtocol.AwarenessEntry;
+import io.crowdwire.yjs.YjsUpdate;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -34,11 +36,13 @@ import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.zip.CRC32;
 
 /**
  * {@code WebSocket /yjs/{name}?auth=<jwt>}: y-websocket's protocol, so that an unmodified {@code WebsocketProvider}
@@ -56,6 +60,14 @@ final class YjsEndpoint implements YjsSession.Hub {
   private final Metrics metrics;
   private final AccessLimits limits;
   private final Admission admission;
+  /** The shared type the Bytecrowds editor binds CodeMirror to (y-codemirror.next's usual name). */
+  private static final String TEXT_TYPE = "codemirror";
+  private static final String SEED_SESSION = "seed";
+
+  /** An admitted editor and the document's stored text, between the admission and the upgrade. */
+  private record Opened(Admission.Admitted admitted, String storedText) {
+  }
+
   private final Map<String, YjsDocument> documents = new HashMap<>();
   /** Every editor of this verticle, pinged and expired a slice at a time as realtime clients are. */
   private final KeepAlive<YjsSession> sessions;
@@ -120,21 +132,21 @@ final class YjsEndpoint implements YjsSession.Hub {
     request.pause();
     admission.admitEditor(token != null ? token : TokenService.bearer(request), config.documents().anonymous(),
         request.remoteAddress(), request.headers())
-      .compose(admitted -> vertx.eventBus().<Boolean>request(Addresses.DOCUMENT_ACCESS,
+      .compose(admitted -> vertx.eventBus().<Opening>request(Addresses.DOCUMENT_ACCESS,
           new Access(name, admitted.principal().email()), local)
         .transform(asked -> {
-          if (asked.succeeded() && asked.result().body()) {
-            return Future.succeededFuture(admitted);
+          if (asked.succeeded() && asked.result().body().allowed()) {
+            return Future.succeededFuture(new Opened(admitted, asked.result().body().text()));
           }
           limits.closeConnection(admitted.slot());
           return Future.failedFuture(asked.succeeded()
             ? Admission.Refused.forbidden("this document is locked to other e-mails")
             : Admission.Refused.unavailable("the document store did not answer: " + asked.cause().getMessage()));
         }))
-      .onSuccess(admitted -> request.toWebSocket()
-        .onSuccess(socket -> open(socket, name, admitted))
+      .onSuccess(opened -> request.toWebSocket()
+        .onSuccess(socket -> open(socket, name, opened.admitted(), opened.storedText()))
         .onFailure(failure -> {
-          limits.closeConnection(admitted.slot());
+          limits.closeConnection(opened.admitted().slot());
           LOG.debug("Yjs upgrade failed: {}", failure.getMessage());
         }))
       .onFailure(failure -> {
@@ -143,7 +155,7 @@ final class YjsEndpoint implements YjsSession.Hub {
       });
   }
 
-  private void open(ServerWebSocket socket, String name, Admission.Admitted admitted) {
+  private void open(ServerWebSocket socket, String name, Admission.Admitted admitted, String storedText) {
     socket.setWriteQueueMaxSize(config.limits().writeQueueBytes());
     boolean first = !documents.containsKey(name);
     YjsDocument document = documents.computeIfAbsent(name, created -> new YjsDocument(created, config.documents()));
@@ -157,16 +169,23 @@ final class YjsEndpoint implements YjsSession.Hub {
     socket.exceptionHandler(failure -> LOG.debug("Yjs connection failed: {}", failure.getMessage()));
     socket.closeHandler(closed -> closed(session, document, admitted));
     if (first) {
-      load(document);
+      load(document, storedText);
     } else if (document.loaded()) {
       session.documentLoaded(System.currentTimeMillis());
     }
   }
 
-  /** Watches the document's channel, then reads its history: nothing that comes meanwhile is missed. */
-  private void load(YjsDocument document) {
+  /**
+   * Watches the document's channel, then reads its history: nothing that comes meanwhile is missed. A document with
+   * none but a stored text (written through the API, or by Bytecrowds before it used Crowdwire) starts from that
+   * text, as one update every instance writes alike, so editors opening it at once on two instances get it once.
+   */
+  private void load(YjsDocument document, String storedText) {
     log.watch(document.channel())
       .compose(watching -> readAll(document))
+      .compose(read -> document.last().equals(EventId.ZERO) && storedText != null && !storedText.isEmpty()
+        ? seed(document, storedText).compose(seeded -> readAll(document))
+        : Future.succeededFuture())
       .onSuccess(done -> {
         document.loadedAll();
         long now = System.currentTimeMillis();
@@ -176,6 +195,20 @@ final class YjsEndpoint implements YjsSession.Hub {
         LOG.warn("Document {} could not be read: {}", document.name(), failure.getMessage());
         List.copyOf(document.editors()).forEach(editor -> editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable"));
       });
+  }
+
+  private Future<Void> seed(YjsDocument document, String text) {
+    byte[] update = YjsUpdate.textInsert(seedClient(document.name()), TEXT_TYPE, text);
+    // One delivery id per document: a second instance seeding within the window is answered with the first entry.
+    return log.append(new Append(document.channel(), DocumentEntry.update(update, null, SEED_SESSION), SEED_SESSION))
+      .mapEmpty();
+  }
+
+  /** A Yjs client id of the document's own, in the range Yjs draws its random ids from (uint32). */
+  private static long seedClient(String name) {
+    CRC32 crc = new CRC32();
+    crc.update(name.getBytes(StandardCharsets.UTF_8));
+    return crc.getValue();
   }
 
   /** Reads on from the last entry applied until no live entry was dropped meanwhile. */

@@ -16,6 +16,10 @@ public final class Lib0Encoder {
     out.write((int) value);
   }
 
+  public static void writeVarString(ByteArrayOutputStream out, String text) {
+    writeVarUint8Array(out, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
   public static void writeVarUint8Array(ByteArrayOutputStream out, byte[] bytes) {
     writeVarUint(out, bytes.length);
     out.write(bytes, 0, bytes.length);

@@ -1,5 +1,6 @@
 package io.crowdwire.yjs;
 
+import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +21,7 @@ public record YjsUpdate(List<Range> ranges, boolean deletes) {
   }
 
   private static final int GC = 0;
+  private static final int STRING = 4;
   private static final int SKIP = 10;
   private static final int ORIGIN = 0x80;
   private static final int RIGHT_ORIGIN = 0x40;
@@ -28,6 +30,26 @@ public record YjsUpdate(List<Range> ranges, boolean deletes) {
   /** ContentType references that carry a name: YXmlElement and YXmlHook. */
   private static final long XML_ELEMENT = 3;
   private static final long XML_HOOK = 5;
+
+  /**
+   * The update that puts {@code text} at the start of the root text type {@code type}, as editor {@code client}'s
+   * first struct: one item of string content, no origins, parent by name, no deletions. The same arguments make the
+   * same bytes, and Yjs applies a struct it has (same client, same clock) once, so two instances that both write it
+   * add the text once.
+   */
+  public static byte[] textInsert(long client, String type, String text) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(text.length() + type.length() + 16);
+    Lib0Encoder.writeVarUint(out, 1); // one client
+    Lib0Encoder.writeVarUint(out, 1); // one struct
+    Lib0Encoder.writeVarUint(out, client);
+    Lib0Encoder.writeVarUint(out, 0); // from clock 0
+    out.write(STRING); // info: string content, no origin, no right origin, no parent key
+    Lib0Encoder.writeVarUint(out, 1); // the parent is a root type, named
+    Lib0Encoder.writeVarString(out, type);
+    Lib0Encoder.writeVarString(out, text);
+    Lib0Encoder.writeVarUint(out, 0); // an empty delete set
+    return out.toByteArray();
+  }
 
   /** Reads {@code update} whole; fails with {@link Lib0Decoder.MalformedYjs} if it is not a v1 update. */
   public static YjsUpdate read(byte[] update) {
@@ -108,7 +130,7 @@ public record YjsUpdate(List<Range> ranges, boolean deletes) {
         in.readVarUint8Array();
         yield 1;
       }
-      case 4 -> in.readVarString().length(); // a string counts its UTF-16 units, as JavaScript does
+      case STRING -> in.readVarString().length(); // a string counts its UTF-16 units, as JavaScript does
       case 5 -> { // embed
         in.readVarString();
         yield 1;

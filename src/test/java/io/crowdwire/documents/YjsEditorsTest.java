@@ -23,6 +23,7 @@ import static io.crowdwire.documents.DocumentApiContract.alice;
 import static io.crowdwire.documents.DocumentApiContract.authorize;
 import static io.crowdwire.documents.DocumentApiContract.bob;
 import static io.crowdwire.documents.DocumentApiContract.fresh;
+import static io.crowdwire.documents.DocumentApiContract.update;
 import static io.crowdwire.documents.Editor.awaitConverged;
 import static io.crowdwire.documents.Editor.awaitSameText;
 import static io.crowdwire.documents.Editor.typeAtOnce;
@@ -84,6 +85,26 @@ class YjsEditorsTest {
       try (Editor lateElsewhere = Editor.open(second.port(), document, null)) {
         awaitSameText(List.of(lateElsewhere), converged);
       }
+    }
+  }
+
+  @Test
+  void aDocumentWrittenOnlyThroughTheApiOpensWithItsTextOnceOnBothInstancesAtOnce() {
+    String document = fresh();
+    String stored = "// saved by /api/update, never edited with Yjs\nconst answer = 42;\n";
+    assertThat(update(first.port(), alice(), new JsonObject().put("name", document).put("text", stored)).statusCode())
+      .isEqualTo(200);
+    Editor one = Editor.start(first.port(), document, null);
+    Editor two = Editor.start(second.port(), document, null);
+    try (one; two) {
+      one.awaitSynced();
+      two.awaitSynced();
+      awaitSameText(List.of(one, two), stored);
+      one.insert(stored.length(), "// and edited\n");
+      awaitSameText(List.of(one, two), stored + "// and edited\n");
+    }
+    try (Editor late = Editor.open(second.port(), document, null)) {
+      awaitSameText(List.of(late), stored + "// and edited\n");
     }
   }
 

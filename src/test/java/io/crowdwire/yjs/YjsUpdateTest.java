@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -22,6 +23,33 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * their updates late or early; what the decoder says they cover must be the state vector Yjs gives.
  */
 class YjsUpdateTest {
+
+  @Test
+  void aTextInsertIsTheUpdateYjsItselfEncodes() {
+    // npm yjs 13.6: doc.clientID = 3735928559; doc.getText('codemirror').insert(0, text); Y.encodeStateAsUpdate(doc)
+    String yjs = "0101effdb6f50d0004010a636f64656d6972726f721468c3a96c6c6f20e29c9320f09f98800a6c696e6500";
+    byte[] ours = YjsUpdate.textInsert(3735928559L, "codemirror", "héllo ✓ 😀\nline");
+    assertThat(HexFormat.of().formatHex(ours)).isEqualTo(yjs);
+    assertThat(YjsUpdate.read(ours).ranges()).as("UTF-16 units, as Yjs counts them")
+      .containsExactly(new YjsUpdate.Range(3735928559L, 0, "héllo ✓ 😀\nline".length()));
+  }
+
+  @Test
+  void aCoverageContainsAnotherOnlyWhenItHoldsEveryRangeOfIt() {
+    Coverage wide = new Coverage();
+    wide.add(new YjsUpdate(List.of(new YjsUpdate.Range(1, 0, 10), new YjsUpdate.Range(2, 5, 8)), false));
+    Coverage inside = new Coverage();
+    inside.add(new YjsUpdate(List.of(new YjsUpdate.Range(1, 2, 10), new YjsUpdate.Range(2, 5, 6)), false));
+    Coverage past = new Coverage();
+    past.add(new YjsUpdate(List.of(new YjsUpdate.Range(1, 9, 11)), false));
+    Coverage otherClient = new Coverage();
+    otherClient.add(new YjsUpdate(List.of(new YjsUpdate.Range(3, 0, 1)), false));
+    assertThat(wide.contains(inside)).isTrue();
+    assertThat(wide.contains(new Coverage())).isTrue();
+    assertThat(wide.contains(past)).isFalse();
+    assertThat(wide.contains(otherClient)).isFalse();
+    assertThat(inside.contains(wide)).isFalse();
+  }
 
   @Test
   void theStateVectorOfEveryUpdateAddedUpIsYjsOwn() {
