@@ -55,7 +55,7 @@ class EditorPageTest {
 
   @BeforeAll
   void start() {
-    redis = RedisProcess.start(true);
+    redis = fleet.redis(true);
     first = fleet.start(TestConfig.redis(redis.url()));
     second = fleet.start(TestConfig.redis(redis.url()));
   }
@@ -63,9 +63,6 @@ class EditorPageTest {
   @AfterAll
   void stop() {
     fleet.close();
-    if (redis != null) {
-      redis.close();
-    }
   }
 
   @Test

@@ -38,7 +38,7 @@ class RedisDocumentApiTest extends DocumentApiContract {
 
   @BeforeAll
   void start() {
-    redis = RedisProcess.start();
+    redis = fleet.redis(false);
     first = fleet.start(config(100));
     second = fleet.start(config(100));
   }
@@ -53,7 +53,6 @@ class RedisDocumentApiTest extends DocumentApiContract {
   @AfterAll
   void stop() {
     fleet.close();
-    redis.close();
   }
 
   @Override

@@ -27,7 +27,7 @@ class YjsOnRedisClusterTest {
   void editorsOnTwoInstancesShareTextAndCursorsThroughTheShardOwningTheDocument() {
     NodeRequirement.requireNode();
     try (RedisCluster cluster = RedisCluster.start(); TestFleet fleet = new TestFleet()) {
-      CrowdwireConfig config = YjsCompactionTest.compacting(TestConfig.redis(cluster.url(), CrowdwireConfig.Redis.Mode.CLUSTER));
+      CrowdwireConfig config = YjsEditorsTest.compacting(TestConfig.redis(cluster.url(), CrowdwireConfig.Redis.Mode.CLUSTER));
       Crowdwire a = fleet.start(config);
       Crowdwire b = fleet.start(config);
       String document = fresh();
@@ -42,7 +42,7 @@ class YjsOnRedisClusterTest {
 
         two.type(600, 7);
         String typed = Editor.awaitConverged(one, two);
-        await("a compaction").atMost(Editor.WAIT).until(() -> YjsCompactionTest.stored(a) + YjsCompactionTest.stored(b) > 0);
+        await("a compaction").atMost(Editor.WAIT).until(() -> YjsEditorsTest.stored(a) + YjsEditorsTest.stored(b) > 0);
         try (Editor late = Editor.open(a.port(), document, null)) {
           Editor.awaitSameText(List.of(late), typed);
         }

@@ -9,11 +9,22 @@ import java.util.List;
 
 import static org.awaitility.Awaitility.await;
 
-/** The instances and sockets a test class starts, kept in one place so that one {@link #close()} in {@code @AfterAll} ends them all. */
+/**
+ * The instances, sockets and Redis servers a test class starts, kept in one place so that one {@link #close()} in
+ * {@code @AfterAll} ends them all.
+ */
 public final class TestFleet implements AutoCloseable {
 
   private final List<Crowdwire> started = new ArrayList<>();
   private final List<WsClient> sockets = new ArrayList<>();
+  private final List<RedisProcess> redisServers = new ArrayList<>();
+
+  /** Starts a Redis of the fleet's own on a free port (with an append-only file if asked), stopped after the instances. */
+  public RedisProcess redis(boolean appendOnly) {
+    RedisProcess redis = RedisProcess.start(appendOnly);
+    redisServers.add(redis);
+    return redis;
+  }
 
   /**
    * Starts an instance, waits until it is ready (with Redis, the live feed connects after deployment, and
@@ -34,12 +45,14 @@ public final class TestFleet implements AutoCloseable {
     return client;
   }
 
-  /** Closes every socket, then stops every instance. */
+  /** Closes every socket, then stops every instance, then every Redis. */
   @Override
   public void close() {
     sockets.forEach(WsClient::close);
     started.forEach(c -> Clients.await(c.stop()));
+    redisServers.forEach(RedisProcess::close);
     sockets.clear();
     started.clear();
+    redisServers.clear();
   }
 }
