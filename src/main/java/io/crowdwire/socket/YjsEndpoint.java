@@ -55,6 +55,7 @@ final class YjsEndpoint implements YjsSession.Hub {
   private static final Logger LOG = LoggerFactory.getLogger(YjsEndpoint.class);
 
   private final Vertx vertx;
+  private final InstanceState state;
   private final CrowdwireConfig config;
   private final LogClient log;
   private final Metrics metrics;
@@ -79,6 +80,7 @@ final class YjsEndpoint implements YjsSession.Hub {
   YjsEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
               Metrics metrics, AccessLimits limits) {
     this.vertx = vertx;
+    this.state = state;
     this.metrics = metrics;
     this.config = config;
     this.log = log;
@@ -261,7 +263,13 @@ final class YjsEndpoint implements YjsSession.Hub {
     log.append(new Append(from.document().channel(), DocumentEntry.update(update, from.email(), from.id()), null))
       .onFailure(failure -> {
         from.document().release(from.id(), update.length);
-        from.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
+        if (state.ready()) {
+          // The store is there but slow (a burst): the editor is asked again for what the store lacks, not dropped,
+          // so a busy moment does not turn into every editor reconnecting at once.
+          from.storeFailed();
+        } else {
+          from.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
+        }
       });
   }
 

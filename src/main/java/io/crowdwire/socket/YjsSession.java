@@ -210,6 +210,16 @@ final class YjsSession {
   }
 
   /**
+   * An update of this editor's was not stored: it is asked, with the store's state vector, for what the store lacks
+   * (once while such an ask is unanswered: that answer holds every update it made before reading the ask).
+   */
+  void storeFailed() {
+    if (!closed && asked.stream().noneMatch(question -> question.snapshotCovers() == null)) {
+      ask(new Asked(null), document.stateVector());
+    }
+  }
+
+  /**
    * Whether this editor can be asked for a snapshot: it has been sent everything stored, and has answered what it was
    * asked (so edits it made offline are in the store, not only in its answer).
    */

@@ -124,6 +124,22 @@ class YjsEditorsTest {
   }
 
   @Test
+  void anUpdateTheStoreTimesOutOnIsAskedForAgainAndTheEditorStaysConnected() throws InterruptedException {
+    String document = fresh();
+    try (Editor one = Editor.open(first.port(), document, null); Editor two = Editor.open(second.port(), document, null)) {
+      one.insert(0, "before\n");
+      awaitSameText(List.of(one, two), "before\n");
+      double closedBefore = closes(first, 1013);
+      // Writes wait in Redis past the store's request timeout (5 s): the append fails, though Redis is there.
+      assertThat(redis.command("CLIENT", "PAUSE", "7000", "WRITE")).isEqualTo("+OK");
+      one.insert(7, "typed while the store was stuck\n");
+      Thread.sleep(7_500);
+      awaitSameText(List.of(one, two), "before\ntyped while the store was stuck\n");
+      assertThat(closes(first, 1013)).as("editors closed with 1013").isEqualTo(closedBefore);
+    }
+  }
+
+  @Test
   void editsMadeOfflineReachTheOthersWhenTheEditorComesBack() {
     String document = fresh();
     try (Editor one = Editor.open(first.port(), document, null); Editor two = Editor.open(second.port(), document, null)) {
@@ -326,6 +342,12 @@ class YjsEditorsTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  private static double closes(Crowdwire instance, int code) {
+    Matcher matcher = Pattern.compile("crowdwire_yjs_closes_total\\{code=\"" + code + "\"} ([0-9.]+)")
+      .matcher(Clients.get(instance.state().managementPort(), "/metrics").bodyAsString());
+    return matcher.find() ? Double.parseDouble(matcher.group(1)) : 0;
   }
 
   /** How many snapshots the instance stored. */
