@@ -12,6 +12,7 @@ set -euo pipefail
 
 bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
+. "$bench/lib/common.sh"
 shared="$root/../shared"
 all_scenarios=(fanout-sat fanout-rate many-collections ingest memory reconnect)
 
@@ -45,17 +46,11 @@ for s in "${scenarios[@]}"; do
 done
 IFS=, read -r -a target_list <<< "$targets"
 
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-
 # ------------------------------------------------------------------ prerequisites
-command -v redis-server >/dev/null || { echo "redis-server is needed on the PATH" >&2; exit 1; }
-command -v node >/dev/null || { echo "node (20+) is needed on the PATH" >&2; exit 1; }
+require_tools
 jar="$root/target/crowdwire.jar"
 [ -n "$ext_url" ] && [ "$build" = auto ] && build=no
-if [ "$build" = yes ] || { [ "$build" = auto ] && { [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; }; }; then
-  log "building the jar (mvn -q package -DskipTests)"
-  (cd "$root" && mvn -q package -DskipTests)
-fi
+build_jar "$root" "$build"
 [ -n "$ext_url" ] || [ -f "$jar" ] || { echo "no target/crowdwire.jar" >&2; exit 1; }
 if [ ! -d "$bench/node_modules/ws" ] || [ ! -d "$bench/node_modules/undici" ]; then
   log "installing the load generator's packages (npm ci)"
@@ -77,27 +72,11 @@ case ",$targets," in
     cp "$before_jar" "$out/before.jar" ;;
 esac
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # ------------------------------------------------------------------ process bookkeeping
 pids=()          # everything started here that may still run
 redis_pid=''
 node_pid=''
-
-proc_alive() {   # a zombie is not alive
-  local st
-  st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "$st" != Z ]
-}
-
-stop_pid() {     # SIGTERM, up to 15 s, then SIGKILL
-  local pid=$1 i
-  proc_alive "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 150); do proc_alive "$pid" || break; sleep 0.1; done
-  if proc_alive "$pid"; then log "pid $pid did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
-  wait "$pid" 2>/dev/null || true
-}
 
 cleanup() {
   local rc=$?

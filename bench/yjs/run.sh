@@ -17,6 +17,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+. "$root/bench/lib/common.sh"
 quick=()
 targets=crowdwire,hocuspocus,ywebsocket
 build=auto
@@ -37,17 +38,11 @@ while [ $# -gt 0 ]; do
   shift
 done
 IFS=, read -r -a target_list <<< "$targets"
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
-
 # ------------------------------------------------------------------ prerequisites
-command -v redis-server >/dev/null || { echo "redis-server is needed on the PATH" >&2; exit 1; }
-command -v node >/dev/null || { echo "node (20+) is needed on the PATH" >&2; exit 1; }
+require_tools
 jar="$root/target/crowdwire.jar"
 case ",$targets," in *,crowdwire,*)
-  if [ "$build" = auto ] && { [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit)" ]; }; then
-    log "building the jar (mvn -q package -DskipTests)"
-    (cd "$root" && mvn -q package -DskipTests)
-  fi
+  build_jar "$root" "$build"
   [ -f "$jar" ] || { echo "no target/crowdwire.jar" >&2; exit 1; } ;;
 esac
 if [ ! -d "$here/node_modules/@hocuspocus/server" ]; then
@@ -64,19 +59,9 @@ mkdir -p "$out/logs" "$out/mem"
 node_opts=(--expose-gc --require "$here/memhook.cjs")
 [ -f "$jar" ] && cp "$jar" "$out/crowdwire.jar"   # a rebuild during the run must not change the running jar
 
-free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
 # ------------------------------------------------------------------ process bookkeeping
 pids=()
-proc_alive() { local st; st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 1; [ -n "$st" ] && [ "$st" != Z ]; }
-stop_pid() {     # SIGTERM, up to 15 s, then SIGKILL
-  local pid=$1 i
-  proc_alive "$pid" || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 1 150); do proc_alive "$pid" || break; sleep 0.1; done
-  if proc_alive "$pid"; then log "pid $pid did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
-  wait "$pid" 2>/dev/null || true
-}
 stop_all() {     # the servers first, Redis (started first) last
   local i
   for (( i=${#pids[@]}-1; i>=0; i-- )); do stop_pid "${pids[$i]}"; done
