@@ -183,15 +183,19 @@ final class YjsDocument {
       boolean wasDue = dueSinceMs >= 0;
       DocumentEntry applied = apply(entry, nowMs);
       if (applied instanceof DocumentEntry.Update update) {
+        YjsSession author = null;
         for (YjsSession editor : editors) {
-          if (!editor.id().equals(update.session())) {
+          if (editor.id().equals(update.session())) {
+            author = editor;
+          } else {
             editor.sendUpdate(update.update());
           }
         }
-        askForSnapshot(update.session(), !wasDue && dueSinceMs >= 0, nowMs);
+        askForSnapshot(author, !wasDue && dueSinceMs >= 0, nowMs);
       } else if (applied instanceof DocumentEntry.Snapshot snapshot) {
         // Still due (what came while it was asked for is more than it replaced): its instance asks again at once.
-        askForSnapshot(snapshot.session(), dueSinceMs >= 0, nowMs);
+        YjsSession answered = editors.stream().filter(editor -> editor.id().equals(snapshot.session())).findFirst().orElse(null);
+        askForSnapshot(answered, dueSinceMs >= 0, nowMs);
       } else if (applied instanceof DocumentEntry.Lock) {
         for (YjsSession editor : List.copyOf(editors)) {
           if (!allows(editor.email())) {
@@ -278,13 +282,12 @@ final class YjsDocument {
   }
 
   /**
-   * After an entry made by {@code session}: if that editor is here and the document is due, asks it (or another
-   * editor here) for the whole document. Every instance applies the same entries in the same order, so only the one
+   * After an entry made by {@code author}, an editor here (null: one elsewhere, or gone): if the document is due,
+   * asks it (or another editor here) for the whole document. Every instance applies the same entries in the same order, so only the one
    * whose editor's entry left the document due ({@code itsTurn}) asks, as soon as one of its editors can answer; the
    * others give that one {@link #TAKEOVER_MS} first.
    */
-  private void askForSnapshot(String session, boolean itsTurn, long nowMs) {
-    YjsSession author = editors.stream().filter(editor -> editor.id().equals(session)).findFirst().orElse(null);
+  private void askForSnapshot(YjsSession author, boolean itsTurn, long nowMs) {
     if (author == null) {
       return;
     }
@@ -345,11 +348,6 @@ final class YjsDocument {
   /** The stored updates, oldest first (a snapshot first). */
   List<byte[]> updates() {
     return updates.stream().map(Stored::update).toList();
-  }
-
-  /** Bytes of the stored updates, the snapshot's included. */
-  long storedBytes() {
-    return storedBytes;
   }
 
   /** The state vector of what is stored, for the sync step 1 that asks an editor for the rest. */

@@ -1,6 +1,7 @@
 package io.crowdwire.yjs;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 
 /** Writes lib0's binary encoding: what the server's own y-protocols messages need of it. */
 public final class Lib0Encoder {
@@ -17,7 +18,7 @@ public final class Lib0Encoder {
   }
 
   public static void writeVarString(ByteArrayOutputStream out, String text) {
-    writeVarUint8Array(out, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    writeVarUint8Array(out, text.getBytes(StandardCharsets.UTF_8));
   }
 
   public static void writeVarUint8Array(ByteArrayOutputStream out, byte[] bytes) {
