@@ -3,7 +3,6 @@ package io.crowdwire.socket;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.model.Channel;
-import io.crowdwire.model.Emails;
 import io.crowdwire.model.EventId;
 import io.crowdwire.model.LogEntry;
 import io.crowdwire.yjs.Coverage;
@@ -22,10 +21,11 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A document as one socket verticle holds it while it has editors there: its stored updates in the order of its
- * channel (every editor that joins gets them from here, not from the store), what they cover, whether it is
- * locked, its editors' awareness, and when it is due for compaction (docs/design.md, "Compaction"). Used from the
- * verticle's event loop only.
+ * A document as one socket verticle holds it while it has editors there: how far its channel has been applied, what
+ * its stored updates cover and how many bytes they are, whether it is locked, its editors' awareness, and when it is
+ * due for compaction (docs/design.md, "Compaction"). The updates themselves stay in the store: an editor that joins
+ * reads them from there (only the editors waiting while the document is first read get them from that read), so a
+ * document costs the same memory however long its history. Used from the verticle's event loop only.
  */
 final class YjsDocument {
 
@@ -41,16 +41,17 @@ final class YjsDocument {
   private final String name;
   private final Channel channel;
   private final CrowdwireConfig.Documents limits;
-  /** The channel's updates in its order, the newest snapshot first. */
-  private final List<Stored> updates = new ArrayList<>();
+  /** The updates read while the document is first loaded, the newest snapshot first; null once loaded. */
+  private List<Stored> history = new ArrayList<>();
+  private final StoredSizes sizes;
   private final Coverage coverage = new Coverage();
+  private final DocumentLock lock = new DocumentLock();
   private final Set<YjsSession> editors = new LinkedHashSet<>();
   private final Map<Long, Awareness> awareness = new LinkedHashMap<>();
   /** Live batches that came while the history was being read. */
   private final List<LiveBatch> early = new ArrayList<>();
   private boolean earlyDropped;
-  /** Bytes of everything in {@link #updates}, and of the snapshot among them (0 without one). */
-  private long storedBytes;
+  /** Bytes of the newest snapshot among the stored entries (0 without one). */
   private long snapshotBytes;
   /** Since when the document is due for compaction (-1: it is not), and when this instance last asked (-1: never). */
   private long dueSinceMs = -1;
@@ -61,7 +62,6 @@ final class YjsDocument {
   private final Map<String, Long> inFlight = new HashMap<>();
   private long inFlightBytes;
   private EventId last = EventId.ZERO;
-  private List<String> lock;
   private boolean loaded;
 
   private record Awareness(long clock, String state, long seenAtMs) {
@@ -74,6 +74,8 @@ final class YjsDocument {
     this.name = name;
     this.channel = Channel.document(name);
     this.limits = limits;
+    // Within 1/16 of the compaction threshold: enough for when a document is due, and a handful of marks between two.
+    this.sizes = new StoredSizes(limits.compactBytes() / 16);
   }
 
   String name() {
@@ -98,7 +100,7 @@ final class YjsDocument {
    * them and everything else on its way: a fast writer cannot overshoot while its updates are in flight.
    */
   boolean reserve(String session, int bytes, long maxBytes) {
-    if (storedBytes + inFlightBytes + bytes > maxBytes) {
+    if (sizes.total() + inFlightBytes + bytes > maxBytes) {
       return false;
     }
     inFlight.merge(session, (long) bytes, Long::sum);
@@ -137,12 +139,12 @@ final class YjsDocument {
 
   /** Whether {@code email} may edit, as far as this instance knows (the store checked it at the upgrade). */
   boolean allows(String email) {
-    return lock == null || Emails.listed(lock, email);
+    return lock.allows(email);
   }
 
   /** The e-mails the document is locked to, or null. */
   List<String> lock() {
-    return lock;
+    return lock.emails();
   }
 
   /** An entry of the history, read at the first join; the editors waiting are synced by the caller once all are. */
@@ -157,12 +159,17 @@ final class YjsDocument {
     return dropped;
   }
 
-  /** The history is read: the live entries that came meanwhile follow it, then everything comes live. */
-  void loadedAll() {
+  /**
+   * The history is read: the live entries that came meanwhile follow it, then everything comes live. Returns the
+   * updates read, oldest first, for the editors waiting; the document keeps none of them.
+   */
+  List<byte[]> loadedAll(long nowMs) {
     loaded = true;
-    long now = System.currentTimeMillis();
-    early.forEach(batch -> onLive(batch, now));
+    early.forEach(batch -> onLive(batch, nowMs));
     early.clear();
+    List<byte[]> read = history.stream().map(Stored::update).toList();
+    history = null;
+    return read;
   }
 
   /**
@@ -188,7 +195,7 @@ final class YjsDocument {
           if (editor.id().equals(update.session())) {
             author = editor;
           } else {
-            editor.sendUpdate(update.update());
+            editor.sendUpdate(entry.id(), update.update());
           }
         }
         askForSnapshot(author, !wasDue && dueSinceMs >= 0, nowMs);
@@ -213,8 +220,8 @@ final class YjsDocument {
     }
     last = entry.id();
     DocumentEntry parsed = DocumentEntry.parse(entry.data());
-    if (parsed instanceof DocumentEntry.Lock locked) {
-      lock = locked.emails();
+    if (parsed instanceof DocumentEntry.Lock) {
+      lock.see(parsed);
       return parsed;
     }
     if (parsed instanceof DocumentEntry.Snapshot snapshot) {
@@ -232,8 +239,10 @@ final class YjsDocument {
     } catch (Lib0Decoder.MalformedYjs malformed) {
       return null;
     }
-    updates.add(new Stored(entry.id(), update.update()));
-    storedBytes += update.update().length;
+    sizes.add(entry.id(), update.update().length);
+    if (history != null) {
+      history.add(new Stored(entry.id(), update.update()));
+    }
     noteDue(nowMs);
     return parsed;
   }
@@ -250,12 +259,13 @@ final class YjsDocument {
     if (covers == null) {
       return false;
     }
-    if (lock == null) {
-      lock = snapshot.lock();
+    lock.see(snapshot);
+    sizes.dropThrough(covers);
+    sizes.add(id, snapshot.update().length);
+    if (history != null) {
+      history.removeIf(stored -> stored.id().compareTo(covers) <= 0);
+      history.add(0, new Stored(id, snapshot.update()));
     }
-    updates.removeIf(stored -> stored.id().compareTo(covers) <= 0);
-    updates.add(0, new Stored(id, snapshot.update()));
-    storedBytes = updates.stream().mapToLong(stored -> stored.update().length).sum();
     snapshotBytes = snapshot.update().length;
     coverage.add(read);
     askedAtMs = -1;
@@ -270,9 +280,9 @@ final class YjsDocument {
    * at most about twice the state plus the tail), or, near the largest answer an editor can send, a tail's worth.
    */
   private boolean due() {
-    long tail = storedBytes - snapshotBytes;
+    long tail = sizes.total() - snapshotBytes;
     return tail > limits.compactBytes()
-      && (tail > snapshotBytes || storedBytes + limits.compactBytes() > limits.maxUpdateBytes());
+      && (tail > snapshotBytes || sizes.total() + limits.compactBytes() > limits.maxUpdateBytes());
   }
 
   private void noteDue(long nowMs) {
@@ -316,7 +326,7 @@ final class YjsDocument {
 
   /** Asks {@code editor} if the document is due, it is this instance's turn, and the answer fits in one message. */
   private boolean ask(YjsSession editor, long nowMs) {
-    boolean fits = storedBytes + limits.compactBytes() <= limits.maxUpdateBytes();
+    boolean fits = sizes.total() + limits.compactBytes() <= limits.maxUpdateBytes();
     boolean ours = turnHere || nowMs - dueSinceMs >= TAKEOVER_MS;
     boolean waited = askedAtMs < 0 || nowMs - askedAtMs >= ASK_AGAIN_MS;
     if (dueSinceMs < 0 || !fits || !ours || !waited) {
@@ -324,30 +334,9 @@ final class YjsDocument {
     }
     askedAtMs = nowMs;
     turnHere = false;
-    editor.askForSnapshot(last);
+    // What the stored entries up to `last` cover: the answer must hold all of it to replace them.
+    editor.askForSnapshot(last, coverage.copy());
     return true;
-  }
-
-  /**
-   * Whether {@code snapshot}, an editor's answer to the ask made when {@code covers} was the last entry here, holds
-   * every struct of the updates up to it. Their deletions it holds too: the editor had been sent them all before the
-   * ask, on the same connection.
-   */
-  boolean snapshotCovers(EventId covers, YjsUpdate snapshot) {
-    Coverage needed = new Coverage();
-    for (Stored stored : updates) {
-      if (stored.id().compareTo(covers) <= 0) {
-        needed.add(YjsUpdate.read(stored.update()));
-      }
-    }
-    Coverage offered = new Coverage();
-    offered.add(snapshot);
-    return offered.contains(needed);
-  }
-
-  /** The stored updates, oldest first (a snapshot first). */
-  List<byte[]> updates() {
-    return updates.stream().map(Stored::update).toList();
   }
 
   /** The state vector of what is stored, for the sync step 1 that asks an editor for the rest. */

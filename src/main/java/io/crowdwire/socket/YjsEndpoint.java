@@ -18,6 +18,7 @@ import io.crowdwire.limits.AccessLimits;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.EventId;
+import io.crowdwire.model.LogEntry;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.yjs.DocumentEntry;
@@ -173,7 +174,7 @@ final class YjsEndpoint implements YjsSession.Hub {
     if (first) {
       load(document, storedText);
     } else if (document.loaded()) {
-      session.documentLoaded(System.currentTimeMillis());
+      session.documentLoaded(System.currentTimeMillis(), List.of());
     }
   }
 
@@ -189,9 +190,9 @@ final class YjsEndpoint implements YjsSession.Hub {
         ? seed(document, storedText).compose(seeded -> readAll(document))
         : Future.succeededFuture())
       .onSuccess(done -> {
-        document.loadedAll();
         long now = System.currentTimeMillis();
-        List.copyOf(document.editors()).forEach(editor -> editor.documentLoaded(now));
+        List<byte[]> history = document.loadedAll(now);
+        List.copyOf(document.editors()).forEach(editor -> editor.documentLoaded(now, history));
       })
       .onFailure(failure -> {
         LOG.warn("Document {} could not be read: {}", document.name(), failure.getMessage());
@@ -230,6 +231,43 @@ final class YjsEndpoint implements YjsSession.Hub {
         return page.more() && !page.entries().isEmpty()
           ? readFrom(document, page.entries().get(page.entries().size() - 1).id())
           : Future.succeededFuture();
+      });
+  }
+
+  @Override
+  public void catchUp(YjsSession editor) {
+    replay(editor, EventId.ZERO, new DocumentLock())
+      .onSuccess(editor::caughtUp)
+      .onFailure(failure -> {
+        LOG.debug("The history of document {} could not be read for an editor: {}", editor.document().name(), failure.getMessage());
+        editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
+      });
+  }
+
+  /**
+   * Sends {@code editor} the history after {@code after}, page by page, until it has read past the last entry its
+   * document has applied: every live entry it was not sent meanwhile is in what it read. Returns the last entry read.
+   */
+  private Future<EventId> replay(YjsSession editor, EventId after, DocumentLock lock) {
+    YjsDocument document = editor.document();
+    return log.read(new Read(document.channel(), after, config.limits().replayPageSize(), config.limits().replayPageBytes()))
+      .compose((History page) -> {
+        if (!page.recovered()) {
+          // Compacted since `after`: the snapshot and what follows it hold the rest (Yjs skips what it has).
+          return replay(editor, EventId.ZERO, new DocumentLock());
+        }
+        EventId read = after;
+        for (LogEntry entry : page.entries()) {
+          read = entry.id();
+          byte[] update = lock.admit(DocumentEntry.parse(entry.data()));
+          if (update != null) {
+            editor.historyUpdate(update);
+          }
+        }
+        boolean behind = page.more() || read.compareTo(document.last()) < 0;
+        return behind && !page.entries().isEmpty() && !editor.closed()
+          ? replay(editor, read, lock)
+          : Future.succeededFuture(read);
       });
   }
 

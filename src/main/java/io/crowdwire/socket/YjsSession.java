@@ -4,6 +4,7 @@ import io.crowdwire.auth.Principal;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.model.EventId;
 import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.yjs.Coverage;
 import io.crowdwire.yjs.Lib0Decoder.MalformedYjs;
 import io.crowdwire.yjs.YjsProtocol;
 import io.crowdwire.yjs.YjsProtocol.Awareness;
@@ -53,10 +54,20 @@ final class YjsSession {
 
     /** An editor's answer to a snapshot ask could not replace the store's entries (too big, or not covering them). */
     void snapshotRefused(YjsSession from, String why);
+
+    /**
+     * Sends the editor the document's history from the store ({@link #historyUpdate}), at least up to the last entry
+     * the document has applied, then calls {@link #caughtUp}; closes it if the store fails.
+     */
+    void catchUp(YjsSession editor);
   }
 
-  /** A sync step 1 this server sent, awaiting its step 2: one that asks what the store lacks, or for a snapshot. */
-  private record Asked(EventId snapshotCovers) {
+  /**
+   * A sync step 1 this server sent, awaiting its step 2: one that asks what the store lacks, or for a snapshot that
+   * is to replace the entries up to {@code snapshotCovers}, which cover {@code needed}.
+   */
+  private record Asked(EventId snapshotCovers, Coverage needed) {
+    static final Asked WHAT_THE_STORE_LACKS = new Asked(null, null);
   }
 
   private final String id;
@@ -69,8 +80,12 @@ final class YjsSession {
   private final Map<Long, Long> clients = new LinkedHashMap<>();
   /** The step 1s sent and not yet answered, oldest first: the provider answers them in order. */
   private final Deque<Asked> asked = new ArrayDeque<>();
+  /** Its first step 1 has been answered: it has been sent the whole document. */
   private boolean synced;
-  private boolean pendingStep1;
+  /** It asked for the document and is being sent the history: live updates wait, the history holds them. */
+  private boolean catchingUp;
+  /** The last entry of the history it was sent: live updates up to it it has (null: it never asked). */
+  private EventId syncedThrough;
   private boolean closed;
   private long windowStartMs;
   private int messagesInWindow;
@@ -102,6 +117,10 @@ final class YjsSession {
 
   String email() {
     return principal.email();
+  }
+
+  boolean closed() {
+    return closed;
   }
 
   long lastHeardMs() {
@@ -143,15 +162,11 @@ final class YjsSession {
         return;
       }
       if (message instanceof Step1) {
-        if (document.loaded()) {
-          sync();
-        } else {
-          pendingStep1 = true;
-        }
+        sync();
       } else if (message instanceof Step2 step2) {
         Asked answered = asked.poll();
         if (answered != null && answered.snapshotCovers() != null) {
-          snapshot(answered.snapshotCovers(), step2.update(), step2.parsed());
+          snapshot(answered, step2.update(), step2.parsed());
         } else {
           update(step2.update(), step2.parsed());
         }
@@ -176,11 +191,14 @@ final class YjsSession {
     return ++messagesInWindow > limits.messagesPerSecond();
   }
 
-  /** The document is loaded: an editor that asked meanwhile is answered now. */
-  void documentLoaded(long nowMs) {
-    if (pendingStep1) {
-      pendingStep1 = false;
-      sync();
+  /**
+   * The document is loaded, and {@code history} is what its first read found: an editor that asked meanwhile is
+   * answered with it, up to the last entry applied.
+   */
+  void documentLoaded(long nowMs, List<byte[]> history) {
+    if (catchingUp) {
+      history.forEach(this::historyUpdate);
+      caughtUp(document.last());
     }
     List<AwarenessEntry> states = document.awarenessStates(nowMs);
     if (!states.isEmpty()) {
@@ -189,18 +207,36 @@ final class YjsSession {
   }
 
   /**
-   * Answers a sync step 1 with everything stored (Yjs applies what it has again harmlessly), one message a frame,
-   * the last as the step 2 that makes the provider synced; the first time, asks it for what the store lacks.
+   * Answers a sync step 1 with everything stored (Yjs applies what it has again harmlessly), read from the store
+   * unless the document is still being loaded (then that read answers it). A step 1 while the history is being sent
+   * is answered by that.
    */
   private void sync() {
-    List<byte[]> updates = document.updates();
-    for (int i = 0; i < updates.size() - 1; i++) {
-      send(YjsProtocol.update(updates.get(i)));
+    if (catchingUp) {
+      return;
     }
-    send(YjsProtocol.step2(updates.isEmpty() ? EMPTY_UPDATE : updates.get(updates.size() - 1)));
+    catchingUp = true;
+    if (document.loaded()) {
+      hub.catchUp(this);
+    }
+  }
+
+  /** An update of the history, one message a frame. */
+  void historyUpdate(byte[] update) {
+    send(YjsProtocol.update(update));
+  }
+
+  /**
+   * It has the history up to {@code through}: the step 2 that makes the provider synced, live updates from there on,
+   * and the first time, a step 1 that asks it for what the store lacks.
+   */
+  void caughtUp(EventId through) {
+    catchingUp = false;
+    syncedThrough = through;
+    send(YjsProtocol.step2(EMPTY_UPDATE));
     if (!synced) {
       synced = true;
-      ask(new Asked(null), document.stateVector());
+      ask(Asked.WHAT_THE_STORE_LACKS, document.stateVector());
     }
   }
 
@@ -215,7 +251,7 @@ final class YjsSession {
    */
   void storeFailed() {
     if (!closed && asked.stream().noneMatch(question -> question.snapshotCovers() == null)) {
-      ask(new Asked(null), document.stateVector());
+      ask(Asked.WHAT_THE_STORE_LACKS, document.stateVector());
     }
   }
 
@@ -224,21 +260,28 @@ final class YjsSession {
    * asked (so edits it made offline are in the store, not only in its answer).
    */
   boolean canSnapshot() {
-    return synced && asked.isEmpty() && !closed && document.allows(email());
+    return synced && !catchingUp && asked.isEmpty() && !closed && document.allows(email());
   }
 
-  /** Asks for everything this editor has, to replace the entries up to {@code covers}, all of which it was sent. */
-  void askForSnapshot(EventId covers) {
-    ask(new Asked(covers), EMPTY_STATE_VECTOR);
+  /**
+   * Asks for everything this editor has, to replace the entries up to {@code covers}, all of which it was sent; they
+   * cover {@code needed}.
+   */
+  void askForSnapshot(EventId covers, Coverage needed) {
+    ask(new Asked(covers, needed), EMPTY_STATE_VECTOR);
   }
 
-  private void snapshot(EventId covers, byte[] snapshot, YjsUpdate parsed) {
+  /**
+   * An answer to a snapshot ask replaces the entries it was asked for if it holds every struct of theirs. Their
+   * deletions it holds too: the editor had been sent them all before the ask, on the same connection.
+   */
+  private void snapshot(Asked answered, byte[] snapshot, YjsUpdate parsed) {
     if (snapshot.length > limits.maxUpdateBytes()) {
       hub.snapshotRefused(this, "larger than " + limits.maxUpdateBytes() + " bytes");
-    } else if (!document.snapshotCovers(covers, parsed)) {
+    } else if (!Coverage.of(parsed).contains(answered.needed())) {
       hub.snapshotRefused(this, "it lacks structs the store holds");
     } else {
-      hub.compact(this, covers, snapshot);
+      hub.compact(this, answered.snapshotCovers(), snapshot);
     }
   }
 
@@ -278,7 +321,11 @@ final class YjsSession {
     }
   }
 
-  void sendUpdate(byte[] update) {
+  /** A live update, entry {@code id} of the channel: sent unless the history it is being sent has it, or had it. */
+  void sendUpdate(EventId id, byte[] update) {
+    if (catchingUp || syncedThrough != null && id.compareTo(syncedThrough) <= 0) {
+      return;
+    }
     send(YjsProtocol.update(update));
   }
 

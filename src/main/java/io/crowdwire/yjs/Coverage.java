@@ -15,6 +15,20 @@ public final class Coverage {
   /** Per client, disjoint ranges start -> end, merged as they touch. */
   private final Map<Long, TreeMap<Long, Long>> ranges = new HashMap<>();
 
+  /** The ranges of one update. */
+  public static Coverage of(YjsUpdate update) {
+    Coverage coverage = new Coverage();
+    coverage.add(update);
+    return coverage;
+  }
+
+  /** A copy that later additions to this one do not change. */
+  public Coverage copy() {
+    Coverage copy = new Coverage();
+    ranges.forEach((client, runs) -> copy.ranges.put(client, new TreeMap<>(runs)));
+    return copy;
+  }
+
   public void add(YjsUpdate update) {
     for (YjsUpdate.Range range : update.ranges()) {
       add(range.client(), range.start(), range.end());

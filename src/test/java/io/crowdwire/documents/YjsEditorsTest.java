@@ -296,6 +296,25 @@ class YjsEditorsTest {
   }
 
   @Test
+  void editorsJoiningWhileAnotherTypesGetTheHistoryFromTheStoreAndMissNothingLive() throws InterruptedException {
+    String document = fresh();
+    try (Editor one = Editor.open(first.port(), document, null); Editor two = Editor.open(second.port(), document, null)) {
+      // The document is open on both instances, so each joiner reads the history from the store while updates come live.
+      Thread typing = new Thread(() -> one.type(EDITS, 71));
+      typing.start();
+      Thread.sleep(300);
+      try (Editor here = Editor.open(first.port(), document, null); Editor there = Editor.open(second.port(), document, null)) {
+        join(typing);
+        one.insert(0, "[one]");
+        // An update sent neither in a joiner's history nor live would leave its text behind.
+        String converged = awaitConverged(one, two);
+        assertThat(converged).startsWith("[one]").hasSizeGreaterThan(EDITS / 2);
+        awaitSameText(List.of(here, there), converged);
+      }
+    }
+  }
+
+  @Test
   void liveConnectionsCutWhileTheDocumentIsCompactedLoseNothing() throws InterruptedException {
     String document = fresh();
     try (Editor one = Editor.open(first.port(), document, null); Editor two = Editor.open(second.port(), document, null)) {
