@@ -62,6 +62,7 @@ final class YjsDocument {
   private final Map<String, Long> inFlight = new HashMap<>();
   private long inFlightBytes;
   private EventId last = EventId.ZERO;
+  private boolean watching;
   private boolean loaded;
 
   private record Awareness(long clock, String state, long seenAtMs) {
@@ -88,6 +89,15 @@ final class YjsDocument {
 
   boolean loaded() {
     return loaded;
+  }
+
+  /** Whether this verticle holds a watch of the channel, to be released when the last editor leaves. */
+  boolean watching() {
+    return watching;
+  }
+
+  void watched() {
+    watching = true;
   }
 
   /** The id of the last entry applied: where a read of the channel goes on from. */

@@ -65,6 +65,9 @@ final class YjsEndpoint implements YjsSession.Hub {
   /** The shared type the Bytecrowds editor binds CodeMirror to (y-codemirror.next's usual name). */
   private static final String TEXT_TYPE = "codemirror";
   private static final String SEED_SESSION = "seed";
+  /** A document whose first read fails is read again this many times (while the instance is ready), then given up. */
+  private static final int LOAD_ATTEMPTS = 5;
+  private static final long FIRST_RETRY_MS = 500;
 
   /** An admitted editor and the document's stored text, between the admission and the upgrade. */
   private record Opened(Admission.Admitted admitted, String storedText) {
@@ -172,7 +175,7 @@ final class YjsEndpoint implements YjsSession.Hub {
     socket.exceptionHandler(failure -> LOG.debug("Yjs connection failed: {}", failure.getMessage()));
     socket.closeHandler(closed -> closed(session, document, admitted));
     if (first) {
-      load(document, storedText);
+      load(document, storedText, 1);
     } else if (document.loaded()) {
       session.documentLoaded(System.currentTimeMillis(), List.of());
     }
@@ -182,9 +185,19 @@ final class YjsEndpoint implements YjsSession.Hub {
    * Watches the document's channel, then reads its history: nothing that comes meanwhile is missed. A document with
    * none but a stored text (written through the API, or by Bytecrowds before it used Crowdwire) starts from that
    * text, as one update every instance writes alike, so editors opening it at once on two instances get it once.
+   * A store that is there but slow (a burst of opens) is tried again, the editors waiting; only an instance that is
+   * not ready, or a store that keeps failing, closes them (1013).
    */
-  private void load(YjsDocument document, String storedText) {
-    log.watch(document.channel())
+  private void load(YjsDocument document, String storedText, int attempt) {
+    Future<Void> watched = document.watching() ? Future.succeededFuture() : log.watch(document.channel())
+      .onSuccess(watching -> {
+        if (documents.get(document.name()) == document) {
+          document.watched();
+        } else {
+          log.unwatch(document.channel()); // its editors left while the watch was on its way
+        }
+      });
+    watched
       .compose(watching -> readAll(document))
       .compose(read -> document.last().equals(EventId.ZERO) && storedText != null && !storedText.isEmpty()
         ? seed(document, storedText).compose(seeded -> readAll(document))
@@ -195,6 +208,18 @@ final class YjsEndpoint implements YjsSession.Hub {
         List.copyOf(document.editors()).forEach(editor -> editor.documentLoaded(now, history));
       })
       .onFailure(failure -> {
+        if (documents.get(document.name()) != document) {
+          return;
+        }
+        if (attempt < LOAD_ATTEMPTS && state.ready()) {
+          LOG.debug("Document {} could not be read ({}), trying again", document.name(), failure.getMessage());
+          vertx.setTimer(FIRST_RETRY_MS << (attempt - 1), id -> {
+            if (documents.get(document.name()) == document) {
+              load(document, storedText, attempt + 1);
+            }
+          });
+          return;
+        }
         LOG.warn("Document {} could not be read: {}", document.name(), failure.getMessage());
         List.copyOf(document.editors()).forEach(editor -> editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable"));
       });
@@ -281,7 +306,10 @@ final class YjsEndpoint implements YjsSession.Hub {
     }
     if (document.leave(session)) {
       documents.remove(document.name());
-      log.unwatch(document.channel());
+      // Only a watch this verticle holds: releasing one it never got would release another verticle's.
+      if (document.watching()) {
+        log.unwatch(document.channel());
+      }
     }
     if (allClosed != null && sessions.isEmpty()) {
       allClosed.tryComplete();

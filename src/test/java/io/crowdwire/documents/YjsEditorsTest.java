@@ -140,6 +140,24 @@ class YjsEditorsTest {
   }
 
   @Test
+  void aDocumentWhoseFirstReadTimesOutIsReadAgainAndItsEditorWaitsInsteadOfBeingClosed() {
+    String document = fresh();
+    try (Editor two = Editor.open(second.port(), document, null)) {
+      two.insert(0, "written before the store got stuck\n");
+      double closedBefore = closes(first, 1013);
+      // Scripts wait in Redis past the store's request timeout (5 s); reads without a script, such as PING, go on,
+      // so the instance stays ready. The document is not open on the first instance: it must read it.
+      assertThat(redis.command("CLIENT", "PAUSE", "7000", "WRITE")).isEqualTo("+OK");
+      try (Editor late = Editor.open(first.port(), document, null)) {
+        awaitSameText(List.of(late, two), "written before the store got stuck\n");
+        late.insert(0, "[late]");
+        awaitSameText(List.of(late, two), "[late]written before the store got stuck\n");
+      }
+      assertThat(closes(first, 1013)).as("editors closed with 1013").isEqualTo(closedBefore);
+    }
+  }
+
+  @Test
   void editsMadeOfflineReachTheOthersWhenTheEditorComesBack() {
     String document = fresh();
     try (Editor one = Editor.open(first.port(), document, null); Editor two = Editor.open(second.port(), document, null)) {
