@@ -191,7 +191,7 @@ final class YjsEndpoint implements YjsSession.Hub {
   private void load(YjsDocument document, String storedText, int attempt) {
     Future<Void> watched = document.watching() ? Future.succeededFuture() : log.watch(document.channel())
       .onSuccess(watching -> {
-        if (documents.get(document.name()) == document) {
+        if (stillOpen(document)) {
           document.watched();
         } else {
           log.unwatch(document.channel()); // its editors left while the watch was on its way
@@ -208,13 +208,13 @@ final class YjsEndpoint implements YjsSession.Hub {
         List.copyOf(document.editors()).forEach(editor -> editor.documentLoaded(now, history));
       })
       .onFailure(failure -> {
-        if (documents.get(document.name()) != document) {
+        if (!stillOpen(document)) {
           return;
         }
         if (attempt < LOAD_ATTEMPTS && state.ready()) {
           LOG.debug("Document {} could not be read ({}), trying again", document.name(), failure.getMessage());
           vertx.setTimer(FIRST_RETRY_MS << (attempt - 1), id -> {
-            if (documents.get(document.name()) == document) {
+            if (stillOpen(document)) {
               load(document, storedText, attempt + 1);
             }
           });
@@ -223,6 +223,11 @@ final class YjsEndpoint implements YjsSession.Hub {
         LOG.warn("Document {} could not be read: {}", document.name(), failure.getMessage());
         List.copyOf(document.editors()).forEach(editor -> editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable"));
       });
+  }
+
+  /** Whether the document is still this verticle's open one: its editors have not all left since it was opened. */
+  private boolean stillOpen(YjsDocument document) {
+    return documents.get(document.name()) == document;
   }
 
   private Future<Void> seed(YjsDocument document, String text) {
