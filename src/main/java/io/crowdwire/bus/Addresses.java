@@ -46,6 +46,16 @@ public final class Addresses {
   /** No body, published locally when a member left the cluster: subscribers of presence channels get the list again. */
   public static final String PRESENCE_RESYNC = "crowdwire.presence.resync";
 
+  /** {@link AnalyticsRequests.Hit}, no reply: sent locally to the analytics verticle, which adds it up. */
+  public static final String ANALYTICS_HIT = "crowdwire.analytics.hit";
+  /** {@link AnalyticsRequests.Query} -> {@link HttpAnswer}: the analytics query API, answered by the analytics verticle. */
+  public static final String ANALYTICS_QUERY = "crowdwire.analytics.query";
+  /**
+   * JSON {@code {type: HUB, members, connections, subscriptions, channels, documents, eventsPerSecond, at}}: the whole
+   * hub's counts, published locally by the analytics verticle every second for the dashboard's live panel.
+   */
+  public static final String ANALYTICS_HUB = "crowdwire.analytics.hub";
+
   /** {@link #fleet} operation: the counts of a member (socket verticles are not asked: the counts are the instance's). */
   public static final String STATS = "stats";
   /** {@link #fleet} and {@link #socket} operation: close every connection of a subject. */

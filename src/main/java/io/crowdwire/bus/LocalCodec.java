@@ -17,7 +17,8 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
     LogRequests.Watch.class, LogRequests.Unwatch.class, LogRequests.Claim.class, LogRequests.Claimed.class,
     LogRequests.Ack.class, LogRequests.Compact.class, LogRequests.Signal.class, LiveBatch.class, WebhookRequests.Head.class, WebhookRequests.Proceed.class,
     WebhookRequests.Refuse.class, WebhookRequests.Request.class, HttpAnswer.class,
-    DocumentRequests.Call.class, DocumentRequests.Access.class, DocumentRequests.Opening.class);
+    DocumentRequests.Call.class, DocumentRequests.Access.class, DocumentRequests.Opening.class,
+    AnalyticsRequests.Hit.class, AnalyticsRequests.Query.class);
 
   private final String name;
 

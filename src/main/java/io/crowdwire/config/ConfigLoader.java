@@ -208,6 +208,16 @@ public final class ConfigLoader {
     table.put("DOCUMENT_MESSAGES_PER_SECOND", "documents.messagesPerSecond");
     table.put("DOCUMENT_MAX_STORED_BYTES", "documents.maxStoredBytes");
     table.put("DOCUMENT_COMPACT_BYTES", "documents.compactBytes");
+    table.put("ANALYTICS", "analytics.enabled");
+    table.put("ANALYTICS_ALLOWED_ORIGINS", "analytics.allowedOrigins");
+    table.put("ANALYTICS_COUNT", "analytics.count");
+    table.put("ANALYTICS_FLUSH_MS", "analytics.flushMs");
+    table.put("ANALYTICS_BUFFER_HITS", "analytics.bufferHits");
+    table.put("ANALYTICS_COUNTRY_HEADER", "analytics.countryHeader");
+    table.put("ANALYTICS_GEOIP_DB", "analytics.geoipDb");
+    table.put("ANALYTICS_MAX_PAGES_PER_DAY", "analytics.maxPagesPerDay");
+    table.put("ANALYTICS_RETENTION_DAYS", "analytics.retentionDays");
+    table.put("ANALYTICS_ROLE", "analytics.role");
     table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
     table.put("GROUP_IDLE_TTL_MS", "groups.idleTtlMs");

@@ -20,7 +20,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events events, Limits limits, Socket socket,
                               Cluster cluster, Channels channels, Groups groups, Permissions permissions,
-                              Webhooks webhooks, Documents documents) {
+                              Webhooks webhooks, Documents documents, Analytics analytics) {
 
   /** The secret used when no JWT_SECRET is configured: public on purpose, so nobody mistakes it for security. */
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
@@ -498,51 +498,51 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   }
 
   public CrowdwireConfig withServer(Server newServer) {
-    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withRedis(Redis newRedis) {
-    return new CrowdwireConfig(server, newRedis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, newRedis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withAuth(Auth newAuth) {
-    return new CrowdwireConfig(server, redis, newAuth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, newAuth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withEvents(Events newEvents) {
-    return new CrowdwireConfig(server, redis, auth, newEvents, limits, socket, cluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, newEvents, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withLimits(Limits newLimits) {
-    return new CrowdwireConfig(server, redis, auth, events, newLimits, socket, cluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, newLimits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withSocket(Socket newSocket) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, newSocket, cluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, limits, newSocket, cluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withCluster(Cluster newCluster) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, newCluster, channels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, newCluster, channels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withChannels(Channels newChannels) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, newChannels, groups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, newChannels, groups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withGroups(Groups newGroups) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, newGroups, permissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, newGroups, permissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withPermissions(Permissions newPermissions) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, newPermissions, webhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, newPermissions, webhooks, documents, analytics);
   }
 
   public CrowdwireConfig withWebhooks(Webhooks newWebhooks) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, newWebhooks, documents);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, newWebhooks, documents, analytics);
   }
 
   public CrowdwireConfig withDocuments(Documents newDocuments) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, newDocuments);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, newDocuments, analytics);
   }
 
   /**
@@ -569,6 +569,62 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
           + " (DOCUMENT_MESSAGES_PER_SECOND) must be at least 0, documents.maxTextBytes, maxUpdateBytes,"
           + " maxStoredBytes and compactBytes positive");
       }
+    }
+  }
+
+  public CrowdwireConfig withAnalytics(Analytics newAnalytics) {
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, newAnalytics);
+  }
+
+  /**
+   * Crowdwire's own traffic counts (analytics.AnalyticsVerticle, PROTOCOL.md section 5).
+   *
+   * @param allowedOrigins   origins whose pages may call {@code /analytics} (CORS), comma-separated; {@code *}: any
+   * @param count            what else counts as a hit besides {@code /analytics}: {@code connections} (WebSocket, SockJS
+   *                         and Yjs upgrades, by route) and {@code webhooks} (by route, never by record)
+   * @param flushMs          hits are added up in memory and written this often, in one script call per day
+   * @param bufferHits       hits held while the store cannot be written; more are dropped (and counted)
+   * @param countryHeader    an edge header naming the client's country, besides the known ones (trusted only from
+   *                         trusted proxies)
+   * @param geoipDb          an MMDB country database (path), asked when no trusted header names the country
+   * @param maxPagesPerDay   distinct pages counted a day; the others count as {@code (other)}
+   * @param retentionDays    days a day's counts are kept
+   * @param role             role a token needs for the query API and the dashboard; empty: {@code auth.adminRole}
+   */
+  public record Analytics(boolean enabled, String allowedOrigins, String count, long flushMs, int bufferHits,
+                          String countryHeader, String geoipDb, int maxPagesPerDay, int retentionDays, String role) {
+
+    public static final String CONNECTIONS = "connections";
+    public static final String WEBHOOKS = "webhooks";
+
+    public Analytics {
+      if (flushMs <= 0 || bufferHits <= 0 || maxPagesPerDay <= 0 || retentionDays <= 0) {
+        throw new IllegalArgumentException("analytics.flushMs (ANALYTICS_FLUSH_MS), bufferHits (ANALYTICS_BUFFER_HITS),"
+          + " maxPagesPerDay (ANALYTICS_MAX_PAGES_PER_DAY) and retentionDays (ANALYTICS_RETENTION_DAYS) must be positive");
+      }
+      for (String item : commaList(count)) {
+        if (!item.equals(CONNECTIONS) && !item.equals(WEBHOOKS)) {
+          throw new IllegalArgumentException("analytics.count (ANALYTICS_COUNT) lists '" + item + "': it takes "
+            + CONNECTIONS + " and " + WEBHOOKS + ", comma-separated");
+        }
+      }
+      if (geoipDb != null && !geoipDb.isBlank() && !Files.isRegularFile(Path.of(geoipDb))) {
+        throw new IllegalArgumentException("analytics.geoipDb (ANALYTICS_GEOIP_DB) is not a readable file: " + geoipDb);
+      }
+    }
+
+    public boolean counts(String what) {
+      return enabled && commaList(count).contains(what);
+    }
+
+    /** The origins allowed to call {@code /analytics}; holds {@code *} when any may. */
+    public List<String> origins() {
+      return commaList(allowedOrigins);
+    }
+
+    /** The role of the query API and the dashboard. */
+    public String role(Auth auth) {
+      return role == null || role.isBlank() ? auth.adminRole() : role;
     }
   }
 }
