@@ -85,6 +85,20 @@ public final class NodeClient implements AutoCloseable {
     }
   }
 
+  /**
+   * A file that a package of {@code src/test/js} ships, such as a database ({@code relative} to its node_modules),
+   * installing the packages first if needed: nothing is downloaded but by that {@code npm ci}.
+   */
+  public static Path packageFile(String relative) {
+    Path jsDir = jsDir();
+    ensureNpmCi(jsDir);
+    Path file = jsDir.resolve("node_modules").resolve(relative);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("no " + file + " after npm ci: is its package in src/test/js/package.json?");
+    }
+    return file;
+  }
+
   /** True when {@code node --version} runs; tests should skip (assumeTrue) otherwise. */
   public static synchronized boolean nodeAvailable() {
     if (nodeAvailable == null) {
