@@ -47,7 +47,7 @@ public final class Bots {
     return of(patterns());
   }
 
-  /** Bots by these patterns, for tests. */
+  /** Bots by these patterns: the list's, or a test's. */
   static Bots of(List<String> patterns) {
     List<List<Candidate>> table = new ArrayList<>(BUCKETS);
     for (int i = 0; i < BUCKETS; i++) {

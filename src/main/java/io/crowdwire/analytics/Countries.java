@@ -19,7 +19,7 @@ public final class Countries {
   private Countries() {
   }
 
-  /** {@code code} upper-cased, or null when it names no country: null, blank, not two ASCII letters, or a non-country. */
+  /** {@code code} upper-cased; null when it names no country: null, blank, not two ASCII letters, or a non-country. */
   public static String normalize(String code) {
     if (code == null) {
       return null;

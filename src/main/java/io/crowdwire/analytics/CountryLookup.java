@@ -56,7 +56,8 @@ public final class CountryLookup implements AutoCloseable {
 
   /** The country a record names: MaxMind's {@code country.iso_code}, else ip-location-db's {@code country_code}. */
   static String countryOf(Map<?, ?> record) {
-    Object code = record.get("country") instanceof Map<?, ?> country ? country.get("iso_code") : record.get("country_code");
+    Object code = record.get("country") instanceof Map<?, ?> country ? country.get("iso_code")
+      : record.get("country_code");
     return code instanceof String text ? Countries.normalize(text) : null;
   }
 

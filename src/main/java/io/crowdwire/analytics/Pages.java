@@ -109,7 +109,8 @@ public final class Pages {
     StringBuilder out = null;
     for (int i = 0; i < path.length(); i++) {
       char c = path.charAt(i);
-      boolean pair = Character.isHighSurrogate(c) && i + 1 < path.length() && Character.isLowSurrogate(path.charAt(i + 1));
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < path.length()
+        && Character.isLowSurrogate(path.charAt(i + 1));
       if (pair) {
         if (out != null) {
           out.append(c).append(path.charAt(i + 1));
@@ -128,7 +129,10 @@ public final class Pages {
     return out == null ? path : out.toString();
   }
 
-  /** Starting with {@code /}, no empty, {@code .} or {@code ..} segment ({@code ..} never above the root), no trailing {@code /}. */
+  /**
+   * Starting with {@code /}, with no empty, {@code .} or {@code ..} segment ({@code ..} never above the root) and no
+   * trailing {@code /}.
+   */
   private static String resolved(String path) {
     Deque<String> segments = new ArrayDeque<>();
     for (String segment : path.split("/")) {

@@ -83,7 +83,8 @@ record RequiredLiteral(String text, boolean whole) {
         i = afterClass(branch, i);
       } else if (c == '(') {
         // (?i) and the like change how the rest matches (case): nothing is certain after it.
-        boolean inlineFlags = branch.startsWith("(?", i) && i + 2 < branch.length() && ":=!<".indexOf(branch.charAt(i + 2)) < 0;
+        boolean inlineFlags = branch.startsWith("(?", i) && i + 2 < branch.length()
+          && ":=!<".indexOf(branch.charAt(i + 2)) < 0;
         i = inlineFlags ? -1 : afterGroup(branch, i);
       } else if (c == '{') {
         int close = branch.indexOf('}', i);
