@@ -1,5 +1,6 @@
 package io.crowdwire;
 
+import io.crowdwire.analytics.AnalyticsVerticle;
 import io.crowdwire.auth.Revocations;
 import io.crowdwire.bridge.RedisBridgeVerticle;
 import io.crowdwire.bus.LocalCodec;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The application: deploys the bridge, the fleet, management and documents verticles, the webhook verticles, then
+ * The application: deploys the bridge, the fleet, management, documents and analytics verticles, the webhook verticles, then
  * one socket verticle per event loop, all sharing the public port.
  */
 public final class CrowdwireVerticle extends VerticleBase {
@@ -71,6 +72,7 @@ public final class CrowdwireVerticle extends VerticleBase {
       .compose(ignored -> vertx.deployVerticle(new FleetVerticle(config, state, revocations)))
       .compose(ignored -> vertx.deployVerticle(new ManagementVerticle(config, state, metrics)))
       .compose(ignored -> vertx.deployVerticle(new DocumentsVerticle(config, state, revocations)))
+      .compose(ignored -> vertx.deployVerticle(new AnalyticsVerticle(config, metrics, revocations)))
       // Before the socket verticles: the port never takes a webhook that no webhook verticle is there to answer.
       .compose(ignored -> vertx.deployVerticle(() -> new WebhookVerticle(config, state, revocations, limits),
         new DeploymentOptions().setInstances(config.webhookVerticles())))

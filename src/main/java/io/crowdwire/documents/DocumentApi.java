@@ -220,7 +220,7 @@ final class DocumentApi {
   }
 
   private static HttpAnswer error(ErrorCode code, String message, String field) {
-    return new HttpAnswer(code.status(), HttpErrors.headers(code), HttpErrors.body(code, message, field), false);
+    return HttpErrors.answer(code, message, field);
   }
 
   /** A request answered before the store was reached. */

@@ -1,5 +1,6 @@
 package io.crowdwire.http;
 
+import io.crowdwire.bus.HttpAnswer;
 import io.crowdwire.limits.LimitRefusal;
 import io.crowdwire.protocol.ErrorCode;
 import io.vertx.core.MultiMap;
@@ -73,6 +74,11 @@ public final class HttpErrors {
       error.put("field", field);
     }
     return new JsonObject().put("success", false).put("error", error).toBuffer();
+  }
+
+  /** An error answer as a value, for a verticle that answers through a socket verticle's response. */
+  public static HttpAnswer answer(ErrorCode code, String message, String field) {
+    return new HttpAnswer(code.status(), headers(code), body(code, message, field), false);
   }
 
   /** The headers of an error answer: its media type, and when to come back for the codes that say so. */

@@ -64,6 +64,11 @@ public final class AccessLimits {
     return address.of(peer.hostAddress(), headers.get(ClientAddress.FORWARDED_FOR));
   }
 
+  /** Whether the request came straight from a trusted proxy, so that what it says of the client counts. */
+  public boolean viaTrustedProxy(SocketAddress peer) {
+    return address.trustedProxy(peer.hostAddress());
+  }
+
   /** A request without Origin comes from no browser; with one, it must be listed (unless the list is empty or {@code *}). */
   public boolean originAllowed(String origin) {
     boolean allowed = origin == null || allowedOrigins.isEmpty() || allowedOrigins.contains("*")

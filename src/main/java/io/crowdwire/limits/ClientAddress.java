@@ -50,6 +50,12 @@ public final class ClientAddress {
     return client;
   }
 
+  /** Whether {@code peer} (an IP) is one of the trusted proxies, whose headers about the client count. */
+  public boolean trustedProxy(String peer) {
+    byte[] peerBytes = NetUtil.createByteArrayFromIpAddressString(peer);
+    return peerBytes != null && trusted(peerBytes);
+  }
+
   private boolean trusted(byte[] address) {
     for (Cidr cidr : trusted) {
       if (cidr.contains(address)) {

@@ -48,6 +48,13 @@ public final class Metrics {
     .description("Appends refused (503) because fewer replicas than redis.waitReplicas confirmed them in time")
     .register(registry);
 
+  private final Counter analyticsHits = Counter.builder("crowdwire.analytics.hits")
+    .description("Hits the analytics verticle counted (bots among them)").register(registry);
+  private final Counter analyticsDropped = Counter.builder("crowdwire.analytics.hits.dropped")
+    .description("Hits dropped because ANALYTICS_BUFFER_HITS were held unwritten (the store unreachable)").register(registry);
+  private final Counter analyticsFlushFailures = Counter.builder("crowdwire.analytics.flush.failures")
+    .description("Analytics writes the store did not take (kept and written again)").register(registry);
+
   /** What the gauges read: the instance's own counts (health.InstanceState). */
   public interface Gauges {
     int connections();
@@ -100,6 +107,21 @@ public final class Metrics {
 
   public void replayed(int count) {
     replayed.increment(count);
+  }
+
+  /** An analytics hit counted, or dropped because the buffer was full. */
+  public void analyticsHit(boolean counted) {
+    (counted ? analyticsHits : analyticsDropped).increment();
+  }
+
+  public void analyticsFlushFailed() {
+    analyticsFlushFailures.increment();
+  }
+
+  /** Analytics hits held unwritten, read from {@code held}. */
+  public void analyticsHeld(java.util.function.LongSupplier held) {
+    Gauge.builder("crowdwire.analytics.hits.held", held, supplier -> supplier.getAsLong())
+      .description("Analytics hits counted and not yet written to the store").strongReference(true).register(registry);
   }
 
   public void slowConsumer() {

@@ -48,6 +48,15 @@ final class RedisKeys {
   }
 
   /**
+   * A key of the analytics counts ({@code day:<yyyy-mm-dd>:pages}, {@code all:pages}, {@code salt:<day>}...). One
+   * hash tag for all: a flush's script touches a day's keys and the all-time ones together, and a range's union
+   * reads many days at once, so a Redis Cluster keeps them on one node (the counts are small).
+   */
+  static String analytics(String name) {
+    return PREFIX + "{analytics}:" + name;
+  }
+
+  /**
    * The Redis Cluster slot of a key or sharded channel: CRC16 (XMODEM) of its hash tag, the part between the
    * first '{' and the next '}' when that is not empty, else of the whole name, modulo 16384.
    */

@@ -30,8 +30,10 @@ final class Admission {
   private final InstanceState state;
   private final AccessLimits limits;
   private final TokenService tokens;
+  private final Hits hits;
 
-  Admission(InstanceState state, AccessLimits limits, TokenService tokens) {
+  Admission(InstanceState state, AccessLimits limits, TokenService tokens, Hits hits) {
+    this.hits = hits;
     this.state = state;
     this.limits = limits;
     this.tokens = tokens;
@@ -124,22 +126,23 @@ final class Admission {
    * here (the session then waits for it, counted by address only). {@code anonymous}: a missing token is let in
    * as {@link Principal#ANONYMOUS}.
    */
-  Future<Admitted> admit(String database, String token, boolean anonymous, SocketAddress peer, MultiMap headers,
-                         boolean authLater) {
+  Future<Admitted> admit(String route, String database, String token, boolean anonymous, SocketAddress peer,
+                         MultiMap headers, boolean authLater) {
     String problem = Channel.databaseProblem(database);
     if (problem != null) {
       return Future.failedFuture(new Refused(ErrorCode.INVALID_FIELD, "query parameter 'db' " + problem, "db",
         CloseCodes.UNAUTHORIZED, "invalid db", null));
     }
-    return connect(database, token, anonymous, peer, headers, authLater);
+    return connect(route, database, token, anonymous, peer, headers, authLater);
   }
 
   /** Admits a Yjs editor: to the documents' own database, which no realtime client may name. */
-  Future<Admitted> admitEditor(String token, boolean anonymous, SocketAddress peer, MultiMap headers) {
-    return connect(Channel.DOCUMENTS, token, anonymous, peer, headers, false);
+  Future<Admitted> admitEditor(String route, String token, boolean anonymous, SocketAddress peer, MultiMap headers) {
+    return connect(route, Channel.DOCUMENTS, token, anonymous, peer, headers, false);
   }
 
-  private Future<Admitted> connect(String database, String token, boolean anonymous, SocketAddress peer,
+  /** {@code route}: what the connection counts as in analytics, where connections count. */
+  private Future<Admitted> connect(String route, String database, String token, boolean anonymous, SocketAddress peer,
                                    MultiMap headers, boolean authLater) {
     String clientAddress = limits.clientAddress(peer, headers);
     boolean awaitsAuth = authLater && token == null && !anonymous;
@@ -147,6 +150,7 @@ final class Admission {
       .compose(ignored -> awaitsAuth ? Future.<Principal>succeededFuture(null) : authenticate(token, anonymous))
       .compose(principal -> limits.connect(clientAddress, principal != null && principal.named() ? principal.subject() : null)
         .map(slot -> new Admitted(database, clientAddress, principal, slot)))
+      .onSuccess(admitted -> hits.connection(route, peer, headers))
       .recover(failure -> Future.failedFuture(Refused.of(failure)));
   }
 

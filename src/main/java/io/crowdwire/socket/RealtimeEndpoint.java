@@ -66,12 +66,12 @@ public final class RealtimeEndpoint {
 
   public RealtimeEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
                           Metrics metrics, ClientChannels channels, SubscribeAuthorization authorization,
-                          AccessLimits limits) {
+                          AccessLimits limits, Hits hits) {
     this.vertx = vertx;
     this.config = config;
     this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics, channels,
       new LocalGroups(vertx, log, config.groups()), authorization, limits);
-    this.admission = new Admission(state, limits, tokens);
+    this.admission = new Admission(state, limits, tokens, hits);
     // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
       System::currentTimeMillis, ClientSession::lastSeen, this::visit,
@@ -221,7 +221,7 @@ public final class RealtimeEndpoint {
     String token = request.getParam("auth");
     // The rate limits may ask Redis: paused, the request is not read to its end meanwhile, so it can still upgrade.
     request.pause();
-    admission.admit(request.getParam("db", config.events().defaultDatabase()),
+    admission.admit(WEBSOCKET_PATH, request.getParam("db", config.events().defaultDatabase()),
         token != null ? token : TokenService.bearer(request), config.auth().allowAnonymous(), request.remoteAddress(),
         request.headers(), false)
       .onSuccess(admitted -> request.toWebSocket()
@@ -255,7 +255,7 @@ public final class RealtimeEndpoint {
     socket.closeHandler(ignored -> leftEarly.tryComplete());
     // A session's transports make many HTTP requests; its limits count once, here. A subject that authenticates
     // later, by an AUTH message, is counted by address only.
-    admission.admit(first(query, "db", config.events().defaultDatabase()), first(query, "auth", null),
+    admission.admit(SOCKJS_PATH, first(query, "db", config.events().defaultDatabase()), first(query, "auth", null),
         config.auth().allowAnonymous(), socket.remoteAddress(), socket.headers(), true)
       .onComplete(result -> {
         if (leftEarly.future().isComplete()) {

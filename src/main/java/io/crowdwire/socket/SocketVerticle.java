@@ -80,13 +80,14 @@ public final class SocketVerticle extends VerticleBase {
       channel -> fleet.presence(channel).map(Fleet.RegionPresence::all));
     // One per event loop, shared by the socket and HTTP presence: one cache of the VSKI master's verdicts.
     SubscribeAuthorization authorization = new SubscribeAuthorization(vertx, config.permissions());
-    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics, channels, authorization, limits);
+    Hits hits = new Hits(vertx, config.analytics(), limits);
+    realtime = new RealtimeEndpoint(vertx, config, log, tokens, state, metrics, channels, authorization, limits, hits);
     vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.DISCONNECT), message -> message.reply(
       realtime.disconnect(message.body().getString("subject"), message.body().getInteger("code").shortValue(),
         message.body().getString("reason"))));
     vertx.eventBus().<JsonObject>localConsumer(Addresses.socket(index, Addresses.PRESENCE), message -> message.reply(
       new JsonArray(realtime.presence(ClientChannels.channelOf(message.body())).stream().map(Presence::toJson).toList())));
-    yjs = new YjsEndpoint(vertx, config, log, tokens, state, metrics, limits);
+    yjs = new YjsEndpoint(vertx, config, log, tokens, state, metrics, limits, hits);
     LiveBacklog live = new LiveBacklog(context, config.limits().replayPageSize(),
       batch -> {
         if (batch.channel().isDocument()) {
@@ -107,12 +108,13 @@ public final class SocketVerticle extends VerticleBase {
 
     Router router = Router.router(vertx);
     router.route().handler(guards::admit);
-    new WebhookRoute(vertx, config, guards).mount(router, "/webhook");
+    new WebhookRoute(vertx, config, guards, hits).mount(router, "/webhook");
     router.route("/webhook").handler(ctx -> {
       ctx.response().putHeader(HttpHeaders.ALLOW, "POST");
       HttpErrors.send(ctx.response(), ErrorCode.METHOD_NOT_ALLOWED, "use POST for webhooks");
     });
     new DocumentRoutes(vertx, config, guards).mount(router);
+    new AnalyticsRoutes(vertx, config, hits).mount(router);
     // SockJS posts (a session's messages, its AUTH among them) are read before anything says who sent them.
     router.post(RealtimeEndpoint.SOCKJS_PATH + "/*").handler(guards.unauthenticatedBody(RealtimeEndpoint.sockJsBodyBytes(config)));
     realtime.mount(router);

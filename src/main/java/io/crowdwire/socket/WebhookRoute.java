@@ -39,9 +39,11 @@ final class WebhookRoute {
   private final PortGuards guards;
   private final int bodyLimit;
   private final DeliveryOptions options;
+  private final Hits hits;
 
   /** Built on the verticle's event loop: webhook verticles on that loop, if any, answer its requests. */
-  WebhookRoute(Vertx vertx, CrowdwireConfig config, PortGuards guards) {
+  WebhookRoute(Vertx vertx, CrowdwireConfig config, PortGuards guards, Hits hits) {
+    this.hits = hits;
     this.bus = vertx.eventBus();
     this.screenAddress = LoopAddresses.nearest(vertx, Addresses.WEBHOOK_SCREEN);
     this.requestAddress = LoopAddresses.nearest(vertx, Addresses.WEBHOOK);
@@ -84,6 +86,7 @@ final class WebhookRoute {
 
   private void forward(RoutingContext ctx) {
     Request request = new Request(ctx.get(HEAD), ctx.<Proceed>get(PROCEED).ticket(), ctx.body().buffer());
+    hits.webhook(ctx.currentRoute().getPath(), ctx.request().remoteAddress(), ctx.request().headers());
     bus.<HttpAnswer>request(requestAddress, request, options)
       .onSuccess(reply -> Handover.write(ctx, reply.body()))
       .onFailure(failure -> unanswered(ctx, failure));

@@ -53,6 +53,8 @@ import java.util.zip.CRC32;
 final class YjsEndpoint implements YjsSession.Hub {
 
   static final String PATH = "/yjs/:name";
+  /** What an editor's connection counts as in analytics: the route, never the document's name. */
+  private static final String ROUTE = "/yjs";
   private static final Logger LOG = LoggerFactory.getLogger(YjsEndpoint.class);
 
   private final Vertx vertx;
@@ -82,14 +84,14 @@ final class YjsEndpoint implements YjsSession.Hub {
   private Promise<Void> allClosed;
 
   YjsEndpoint(Vertx vertx, CrowdwireConfig config, LogClient log, TokenService tokens, InstanceState state,
-              Metrics metrics, AccessLimits limits) {
+              Metrics metrics, AccessLimits limits, Hits hits) {
     this.vertx = vertx;
     this.state = state;
     this.metrics = metrics;
     this.config = config;
     this.log = log;
     this.limits = limits;
-    this.admission = new Admission(state, limits, tokens);
+    this.admission = new Admission(state, limits, tokens, hits);
     this.sessions = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),
       System::currentTimeMillis, YjsSession::lastHeardMs, YjsSession::ping,
       session -> session.close(CloseCodes.IDLE_TIMEOUT, "nothing heard"));
@@ -136,7 +138,7 @@ final class YjsEndpoint implements YjsSession.Hub {
     }
     String token = request.getParam("auth");
     request.pause();
-    admission.admitEditor(token != null ? token : TokenService.bearer(request), config.documents().anonymous(),
+    admission.admitEditor(ROUTE, token != null ? token : TokenService.bearer(request), config.documents().anonymous(),
         request.remoteAddress(), request.headers())
       .compose(admitted -> vertx.eventBus().<Opening>request(Addresses.DOCUMENT_ACCESS,
           new Access(name, admitted.principal().email()), local)

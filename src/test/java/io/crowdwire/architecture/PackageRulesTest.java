@@ -31,31 +31,37 @@ class PackageRulesTest {
   @ArchTest
   static final ArchRule onlyTheBridgeTheRateLimiterAndDocumentsUseRedis = noClasses()
     .that().resideOutsideOfPackages("io.crowdwire.redis..", "io.crowdwire.bridge..", "io.crowdwire.limits..",
-      "io.crowdwire.documents..")
+      "io.crowdwire.documents..", "io.crowdwire.analytics..")
     .should().dependOnClassesThat().resideInAPackage("io.crowdwire.redis..")
     .because("the bridge is the only verticle that stores and reads events; the rate limiter counts in Redis; "
-      + "documents keep their Bytecrowds hashes there");
+      + "documents keep their Bytecrowds hashes there, analytics its counts");
 
   @ArchTest
   static final ArchRule configAndModelStandAlone = noClasses()
     .that().resideInAnyPackage("io.crowdwire.config..", "io.crowdwire.model..")
     .should().dependOnClassesThat().resideInAnyPackage(ours("auth", "bridge", "bus", "cluster", "eventlog",
       "documents", "filter", "health", "http", "limits", "management", "metrics", "protocol", "redis", "socket", "webhook",
-      "yjs"))
+      "yjs", "analytics"))
     .because("everything configures itself from config and speaks of model; neither may know its users");
 
   @ArchTest
   static final ArchRule theBusCarriesOnlyTheModel = noClasses()
     .that().resideInAPackage("io.crowdwire.bus..")
     .should().dependOnClassesThat().resideInAnyPackage(ours("auth", "bridge", "cluster", "config", "documents", "eventlog",
-      "filter", "health", "http", "limits", "management", "metrics", "redis", "socket", "webhook"))
+      "filter", "health", "http", "limits", "management", "metrics", "redis", "socket", "webhook", "analytics"))
     .because("the bus is the contract between verticles: addresses, messages and codecs of model values");
 
   @ArchTest
   static final ArchRule socketKnowsNothingOfWebhooksOrStorage = noClasses()
     .that().resideInAPackage("io.crowdwire.socket..")
-    .should().dependOnClassesThat().resideInAnyPackage(ours("webhook", "documents", "bridge", "eventlog", "redis"))
-    .because("the socket verticle hands webhooks and document requests over the bus and reads the log through the bridge");
+    .should().dependOnClassesThat().resideInAnyPackage(ours("webhook", "documents", "analytics", "bridge", "eventlog", "redis"))
+    .because("the socket verticle hands webhooks, document requests and hits over the bus and reads the log through the bridge");
+
+  @ArchTest
+  static final ArchRule analyticsKnowsNothingOfSockets = noClasses()
+    .that().resideInAPackage("io.crowdwire.analytics..")
+    .should().dependOnClassesThat().resideInAnyPackage(ours("socket", "webhook", "documents", "bridge", "eventlog"))
+    .because("the analytics verticle takes hits and queries off the bus");
 
   @ArchTest
   static final ArchRule documentsKnowNothingOfSockets = noClasses()
@@ -88,6 +94,8 @@ class PackageRulesTest {
   static final ArchRule socketVerticle = designCardVerticle("io.crowdwire.socket.SocketVerticle");
   @ArchTest
   static final ArchRule webhookVerticle = designCardVerticle("io.crowdwire.webhook.WebhookVerticle");
+  @ArchTest
+  static final ArchRule analyticsVerticle = designCardVerticle("io.crowdwire.analytics.AnalyticsVerticle");
   @ArchTest
   static final ArchRule redisBridgeVerticle = designCardVerticle("io.crowdwire.bridge.RedisBridgeVerticle");
 

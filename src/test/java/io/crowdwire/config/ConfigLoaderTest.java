@@ -80,6 +80,12 @@ class ConfigLoaderTest {
     if (key.equals("discovery")) {
       return "dns";
     }
+    if (path.equals("analytics.count")) {
+      return "connections,webhooks";
+    }
+    if (key.equals("geoipDb")) {
+      return "";
+    }
     if (key.equals("idleTtlMs")) {
       return "86400000"; // at least groups.ackTimeoutMs
     }

@@ -289,10 +289,7 @@ class RedisClusterTest {
   }
 
   private static double metric(Crowdwire instance, String name) {
-    String metrics = Clients.get(instance.state().managementPort(), "/metrics").bodyAsString();
-    Matcher value = Pattern.compile("(?m)^" + name + " (\\S+)$").matcher(metrics);
-    assertThat(value.find()).as(name).isTrue();
-    return Double.parseDouble(value.group(1));
+    return Clients.metric(instance, name);
   }
 
   /**

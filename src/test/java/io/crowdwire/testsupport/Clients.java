@@ -103,6 +103,17 @@ public final class Clients {
     }
   }
 
+  /** An unlabelled meter's value from the instance's Prometheus scrape; fails if it has none. */
+  public static double metric(io.crowdwire.Crowdwire instance, String name) {
+    String metrics = get(instance.state().managementPort(), "/metrics").bodyAsString();
+    java.util.regex.Matcher value = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(name) + " (\\S+)$")
+      .matcher(metrics);
+    if (!value.find()) {
+      throw new AssertionError("no meter " + name + " in /metrics");
+    }
+    return Double.parseDouble(value.group(1));
+  }
+
   public static HttpResponse<Buffer> get(int port, String path) {
     return await(HTTP.get(port, "127.0.0.1", path).send());
   }

@@ -32,9 +32,17 @@ public final class TestConfig {
     return redis(url, CrowdwireConfig.Redis.Mode.STANDALONE);
   }
 
+  /** As {@link #redis(String)}, with these environment variables too (they win, but for the Redis settings). */
+  public static CrowdwireConfig redis(String url, Map<String, String> environment) {
+    return redis(embedded(environment), url, CrowdwireConfig.Redis.Mode.STANDALONE);
+  }
+
   /** An instance on Redis in {@code mode}, with {@code url} listing its nodes or sentinels. */
   public static CrowdwireConfig redis(String url, CrowdwireConfig.Redis.Mode mode) {
-    CrowdwireConfig base = embedded();
+    return redis(embedded(), url, mode);
+  }
+
+  private static CrowdwireConfig redis(CrowdwireConfig base, String url, CrowdwireConfig.Redis.Mode mode) {
     CrowdwireConfig.Redis redis = base.redis();
     return base.withRedis(new CrowdwireConfig.Redis(url, redis.poolSize(), redis.maxWaiting(), 50, 500, 2000,
       mode, redis.masterName(), redis.waitReplicas(), redis.waitTimeoutMs()));
