@@ -16,14 +16,12 @@ public interface AnalyticsStore {
   long SALT_HOURS = 48;
   /** A salt's random bytes. */
   int SALT_BYTES = 32;
-  /** All-time rankings keep this many times a day's distinct pages; later new pages count as {@link Pages#OTHER}. */
-  int ALL_TIME_PAGE_DAYS = 10;
 
   /** The day's salt: made at random by the first instance to ask, the same for all, gone {@link #SALT_HOURS} after its day began. */
   Future<byte[]> salt(LocalDate day);
 
   /**
-   * Adds a flush's tally to its day (and to the all-time rankings), once: a write retried under the same
+   * Adds a flush's tally to its day, once: a write retried under the same
    * {@code flushId} after an unclear failure is not counted again. Pages past {@code maxPagesPerDay} distinct ones
    * count as {@link Pages#OTHER}.
    */
@@ -38,8 +36,21 @@ public interface AnalyticsStore {
   /** Distinct visitors over these days: each counted once however many days they came. */
   Future<Long> visitors(List<LocalDate> days);
 
-  /** The {@code limit} highest of a dimension over these days, or of all time when {@code days} is null. */
+  /**
+   * The {@code limit} highest of a dimension over these days, or of all time when {@code days} is null: every day
+   * still kept (the retention), as the seed's sorted sets across days, which never expired.
+   */
   Future<List<Ranked>> top(Dimension dimension, List<LocalDate> days, int limit);
+
+  /** The days kept at {@code nowMs}, oldest first: today and the {@code retentionDays} - 1 before it. */
+  static List<LocalDate> keptDays(int retentionDays, long nowMs) {
+    LocalDate today = LocalDate.ofEpochDay(Math.floorDiv(nowMs, 86_400_000L));
+    List<LocalDate> days = new java.util.ArrayList<>();
+    for (LocalDate day = today.minusDays(retentionDays - 1L); !day.isAfter(today); day = day.plusDays(1)) {
+      days.add(day);
+    }
+    return days;
+  }
 
   void close();
 

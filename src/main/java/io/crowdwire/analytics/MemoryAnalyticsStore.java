@@ -42,7 +42,6 @@ public final class MemoryAnalyticsStore implements AnalyticsStore {
   private final SecureRandom random = new SecureRandom();
   private final Map<LocalDate, Salt> salts = new HashMap<>();
   private final Map<LocalDate, Day> days = new HashMap<>();
-  private final Map<Dimension, Map<String, Long>> allTime = new EnumMap<>(Dimension.class);
   private final Set<String> flushIds = java.util.Collections.newSetFromMap(new LinkedHashMap<>() {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
@@ -87,10 +86,6 @@ public final class MemoryAnalyticsStore implements AnalyticsStore {
     tally.pages().forEach((page, hits) -> {
       String counted = pages.containsKey(page) || distinctPages(pages) < maxPagesPerDay ? page : Pages.OTHER;
       pages.merge(counted, hits, Long::sum);
-      Map<String, Long> allPages = allTime.computeIfAbsent(Dimension.PAGES, ignored -> new HashMap<>());
-      String ranked = allPages.containsKey(counted) || distinctPages(allPages) < ALL_TIME_PAGE_DAYS * maxPagesPerDay
-        ? counted : Pages.OTHER;
-      allPages.merge(ranked, hits, Long::sum);
     });
     add(day, Dimension.COUNTRIES, tally.countries());
     add(day, Dimension.CONTINENTS, tally.continents());
@@ -98,10 +93,8 @@ public final class MemoryAnalyticsStore implements AnalyticsStore {
   }
 
   private void add(Day day, Dimension dimension, Map<String, Long> counts) {
-    counts.forEach((name, hits) -> {
-      day.counts.computeIfAbsent(dimension, ignored -> new HashMap<>()).merge(name, hits, Long::sum);
-      allTime.computeIfAbsent(dimension, ignored -> new HashMap<>()).merge(name, hits, Long::sum);
-    });
+    counts.forEach((name, hits) -> day.counts.computeIfAbsent(dimension, ignored -> new HashMap<>())
+      .merge(name, hits, Long::sum));
   }
 
   private static int distinctPages(Map<String, Long> pages) {
@@ -148,11 +141,8 @@ public final class MemoryAnalyticsStore implements AnalyticsStore {
   @Override
   public Future<List<Ranked>> top(Dimension dimension, List<LocalDate> dates, int limit) {
     expire();
-    if (dates == null) {
-      return Future.succeededFuture(ranked(allTime.getOrDefault(dimension, Map.of()), limit));
-    }
     Map<String, Long> sum = new HashMap<>();
-    for (LocalDate date : dates) {
+    for (LocalDate date : dates != null ? dates : List.copyOf(days.keySet())) {
       Day day = days.get(date);
       if (day != null) {
         day.counts.getOrDefault(dimension, Map.of()).forEach((name, hits) -> sum.merge(name, hits, Long::sum));

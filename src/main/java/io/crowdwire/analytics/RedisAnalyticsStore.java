@@ -38,8 +38,7 @@ final class RedisAnalyticsStore implements AnalyticsStore {
   @Override
   public Future<Void> add(String flushId, DayTally tally) {
     long dayExpiresAt = TimeUnit.DAYS.toSeconds(tally.day().toEpochDay() + retentionDays);
-    return redis.add(new RedisAnalytics.Tally(flushId, tally.day().toString(), dayExpiresAt,
-        TimeUnit.DAYS.toSeconds(retentionDays), maxPagesPerDay, ALL_TIME_PAGE_DAYS * maxPagesPerDay, Pages.OTHER,
+    return redis.add(new RedisAnalytics.Tally(flushId, tally.day().toString(), dayExpiresAt, maxPagesPerDay, Pages.OTHER,
         tally.hits(), tally.bots(), Map.of("pages", tally.pages(), "countries", tally.countries(),
         "continents", tally.continents()), tally.visitors()))
       .mapEmpty();
@@ -75,7 +74,8 @@ final class RedisAnalyticsStore implements AnalyticsStore {
 
   @Override
   public Future<List<Ranked>> top(Dimension dimension, List<LocalDate> days, int limit) {
-    return redis.top(dimension.key(), days == null ? null : days.stream().map(LocalDate::toString).toList(), limit)
+    List<LocalDate> over = days != null ? days : AnalyticsStore.keptDays(retentionDays, System.currentTimeMillis());
+    return redis.top(dimension.key(), over.stream().map(LocalDate::toString).toList(), limit)
       .map(RedisAnalyticsStore::ranked);
   }
 

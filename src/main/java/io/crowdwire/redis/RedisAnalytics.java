@@ -17,8 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The analytics counts in Redis (analytics.RedisAnalyticsStore): per UTC day a hash of hits and bots, a HyperLogLog
- * of visitor hashes and sorted sets of pages, countries and continents; sorted sets across all days; a salt per
- * day. A flush is one script call ({@code analytics_add.lua}); every key it touches gets its expiry there.
+ * of visitor hashes and sorted sets of pages, countries and continents; a salt per day. A flush is one script call
+ * ({@code analytics_add.lua}); every key it touches gets its expiry there. Rankings over days, all kept days
+ * among them, are unions of the days' sets, made when asked: a flush writes each day's only.
  */
 public final class RedisAnalytics {
 
@@ -32,11 +33,9 @@ public final class RedisAnalytics {
    * A flush's sums for one day: {@code counts} holds each of {@link #DIMENSIONS}' names and hits.
    *
    * @param dayExpiresAt when the day's keys go (unix seconds)
-   * @param allTimeTtl   the all-time rankings' time to live, renewed by every flush (seconds)
    */
-  public record Tally(String flushId, String day, long dayExpiresAt, long allTimeTtl, int maxPagesPerDay,
-                      int maxPagesAllTime, String otherPage, long hits, long bots, Map<String, Map<String, Long>> counts,
-                      Collection<String> visitors) {
+  public record Tally(String flushId, String day, long dayExpiresAt, int maxPagesPerDay, String otherPage, long hits,
+                      long bots, Map<String, Map<String, Long>> counts, Collection<String> visitors) {
   }
 
   /** A name and its score, highest first. */
@@ -70,10 +69,8 @@ public final class RedisAnalytics {
     keys.add(dayKey(tally.day(), "counts"));
     keys.add(dayKey(tally.day(), "visitors"));
     DIMENSIONS.forEach(dimension -> keys.add(dayKey(tally.day(), dimension)));
-    DIMENSIONS.forEach(dimension -> keys.add(allTimeKey(dimension)));
-    List<String> args = new ArrayList<>(List.of(Long.toString(tally.dayExpiresAt()), Long.toString(tally.allTimeTtl()),
-      Integer.toString(tally.maxPagesPerDay()), Integer.toString(tally.maxPagesAllTime()), tally.otherPage(),
-      Long.toString(tally.hits()), Long.toString(tally.bots())));
+    List<String> args = new ArrayList<>(List.of(Long.toString(tally.dayExpiresAt()),
+      Integer.toString(tally.maxPagesPerDay()), tally.otherPage(), Long.toString(tally.hits()), Long.toString(tally.bots())));
     for (String dimension : DIMENSIONS) {
       Map<String, Long> counts = tally.counts().getOrDefault(dimension, Map.of());
       args.add(Integer.toString(counts.size()));
@@ -130,13 +127,8 @@ public final class RedisAnalytics {
     return send(RedisKeys.analytics(""), count).map(Response::toLong);
   }
 
-  /** The {@code limit} highest of a dimension over the days, or of all time when {@code days} is null. */
+  /** The {@code limit} highest of a dimension over the days. */
   public Future<List<Scored>> top(String dimension, List<String> days, int limit) {
-    if (days == null) {
-      String key = allTimeKey(dimension);
-      return send(key, Request.cmd(Command.ZRANGE).arg(key).arg(0).arg(limit - 1).arg("REV").arg("WITHSCORES"))
-        .map(RedisAnalytics::scored);
-    }
     if (days.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
@@ -163,10 +155,6 @@ public final class RedisAnalytics {
 
   private static String dayKey(String day, String part) {
     return RedisKeys.analytics("day:" + day + ":" + part);
-  }
-
-  private static String allTimeKey(String dimension) {
-    return RedisKeys.analytics("all:" + dimension);
   }
 
   /** WITHSCORES replies: flat (RESP2) or pairs (RESP3). */

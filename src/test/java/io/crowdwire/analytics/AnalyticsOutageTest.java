@@ -52,4 +52,19 @@ class AnalyticsOutageTest {
       assertThat(AnalyticsTest.day(instance.port(), AnalyticsTest.today()).getLong("uniqueVisitors")).isEqualTo(BUFFER);
     }
   }
+
+  @Test
+  void aGracefulStopWritesWhatTheInstanceHeld() {
+    try (TestFleet fleet = new TestFleet()) {
+      RedisProcess redis = fleet.redis(false);
+      // Far longer than the test: only the stop writes.
+      Crowdwire stopping = fleet.start(TestConfig.redis(redis.url(), Map.of("ANALYTICS_FLUSH_MS", "3600000")));
+      Crowdwire staying = fleet.start(TestConfig.redis(redis.url()));
+      assertThat(hits(stopping.port(), 25, i -> browser(FIREFOX))).isEqualTo(25);
+      assertThat(AnalyticsTest.day(staying.port(), AnalyticsTest.today()).getLong("hits")).as("not yet written").isZero();
+      Clients.await(stopping.stop(), Duration.ofSeconds(30));
+      long lost = 25 - AnalyticsTest.day(staying.port(), AnalyticsTest.today()).getLong("hits");
+      assertThat(lost).as("hits lost by a graceful stop").isZero();
+    }
+  }
 }
