@@ -47,18 +47,24 @@ public final class AnalyticsVerticle extends VerticleBase {
     store = config.redis().embedded()
       ? new MemoryAnalyticsStore(analytics.maxPagesPerDay(), analytics.retentionDays(), System::currentTimeMillis)
       : new RedisAnalyticsStore(vertx, config);
-    countries = openCountries(analytics.geoipDb());
-    counter = new HitCounter(store, new HitClassifier(Bots.load(), countries), analytics.bufferHits(),
-      UUID.randomUUID().toString(), System::currentTimeMillis);
-    metrics.analyticsHeld(counter::held);
     AnalyticsQueries queries = new AnalyticsQueries(store, new TokenService(vertx, config, revocations),
       analytics.role(config.auth()), analytics.retentionDays());
-    vertx.setPeriodic(analytics.flushMs(), ignored -> flush());
-    return Future.all(
-      vertx.eventBus().<Hit>localConsumer(Addresses.ANALYTICS_HIT, message -> metrics.analyticsHit(counter.accept(message.body())))
-        .completion(),
-      vertx.eventBus().<Query>localConsumer(Addresses.ANALYTICS_QUERY, message -> queries.answer(message.body())
-        .onSuccess(message::reply)).completion());
+    // The bot patterns and the country database are read from disk: off the event loop.
+    return vertx.executeBlocking(() -> {
+        countries = openCountries(analytics.geoipDb());
+        return new HitClassifier(Bots.load(), countries);
+      })
+      .compose(classifier -> {
+        counter = new HitCounter(store, classifier, analytics.bufferHits(), UUID.randomUUID().toString(),
+          System::currentTimeMillis);
+        metrics.analyticsHeld(counter::held);
+        vertx.setPeriodic(analytics.flushMs(), ignored -> flush());
+        return Future.all(
+          vertx.eventBus().<Hit>localConsumer(Addresses.ANALYTICS_HIT,
+            message -> metrics.analyticsHit(counter.accept(message.body()))).completion(),
+          vertx.eventBus().<Query>localConsumer(Addresses.ANALYTICS_QUERY,
+            message -> queries.answer(message.body()).onSuccess(message::reply)).completion());
+      });
   }
 
   private Future<Void> flush() {
