@@ -69,7 +69,12 @@ public final class RedisBridgeVerticle extends VerticleBase {
     state.backend(log::available, watches::size);
 
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
-      .onSuccess(appended -> metrics.appended(appended.duplicate()))));
+      .onSuccess(appended -> {
+        metrics.appended(appended.duplicate());
+        if (!appended.duplicate()) {
+          state.eventStored();
+        }
+      })));
     bus.<Read>localConsumer(Addresses.READ, message -> reply(message, reads.read(message.body())));
     bus.<Compact>localConsumer(Addresses.COMPACT, message -> reply(message, log.compact(message.body())));
     bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));

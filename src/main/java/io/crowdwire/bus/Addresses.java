@@ -68,7 +68,8 @@ public final class Addresses {
 
   /**
    * Where cluster member {@code node} answers, across the cluster (JSON both ways): {@link #STATS} {@code {}} ->
-   * {@code {member, connections, subscriptions, ready}}; {@link #DISCONNECT} {@code {subject, revokeUpTo?}} ->
+   * {@code {member, connections, subscriptions, channels, documents, appended, ready}} (appended: the events it
+   * stored since it started); {@link #DISCONNECT} {@code {subject, revokeUpTo?}} ->
    * {@code {disconnected}}; {@link #PRESENCE} {@code {db, collection}} -> {@code {member, connections: [...]}}.
    */
   public static String fleet(String node, String operation) {

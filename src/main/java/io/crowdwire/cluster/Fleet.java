@@ -63,6 +63,11 @@ public final class Fleet {
     public int sum(String field) {
       return replies.stream().mapToInt(reply -> reply.getInteger(field)).sum();
     }
+
+    /** As {@link #sum}, as a long, a reply without the field (a member of an older version) counting 0. */
+    public long total(String field) {
+      return replies.stream().mapToLong(reply -> reply.getLong(field, 0L)).sum();
+    }
   }
 
   /** Who is subscribed to a channel on each member that answered. */

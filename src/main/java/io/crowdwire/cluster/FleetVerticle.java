@@ -64,6 +64,9 @@ public final class FleetVerticle extends VerticleBase {
       .put("member", self)
       .put("connections", state.connections())
       .put("subscriptions", state.subscriptions())
+      .put("channels", state.channels())
+      .put("documents", state.documents())
+      .put("appended", state.appended())
       .put("ready", state.ready());
   }
 

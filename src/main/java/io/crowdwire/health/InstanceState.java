@@ -8,17 +8,21 @@ import io.vertx.core.Promise;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
 /**
  * What this instance knows about itself, shared by its verticles (each on its own event loop, hence the
- * atomics): connection count, whether the event store answers, whether it is deployed or draining.
+ * atomics): its connections, subscriptions, open Yjs documents and stored events, whether the event store answers,
+ * whether it is deployed or draining.
  */
 public final class InstanceState implements Metrics.Gauges, MemberState {
 
   private final AtomicInteger connections = new AtomicInteger();
   private final AtomicInteger subscriptions = new AtomicInteger();
+  private final AtomicInteger documents = new AtomicInteger();
+  private final AtomicLong appended = new AtomicLong();
   private final AtomicBoolean deployed = new AtomicBoolean();
   private final AtomicBoolean draining = new AtomicBoolean();
   private final AtomicInteger port = new AtomicInteger();
@@ -64,6 +68,31 @@ public final class InstanceState implements Metrics.Gauges, MemberState {
   @Override
   public int channels() {
     return watchedChannels.getAsInt();
+  }
+
+  /** A socket verticle opened a Yjs document (its first editor came). */
+  public void documentOpened() {
+    documents.incrementAndGet();
+  }
+
+  /** A socket verticle closed a Yjs document (its last editor left). */
+  public void documentClosed() {
+    documents.decrementAndGet();
+  }
+
+  @Override
+  public int documents() {
+    return documents.get();
+  }
+
+  /** The bridge stored an event (a new one, not a retry's duplicate). */
+  public void eventStored() {
+    appended.incrementAndGet();
+  }
+
+  @Override
+  public long appended() {
+    return appended.get();
   }
 
   /** The region's figures for /health, shared by every verticle that serves it. */

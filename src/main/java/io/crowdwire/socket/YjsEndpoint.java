@@ -167,6 +167,9 @@ final class YjsEndpoint implements YjsSession.Hub {
     socket.setWriteQueueMaxSize(config.limits().writeQueueBytes());
     boolean first = !documents.containsKey(name);
     YjsDocument document = documents.computeIfAbsent(name, created -> new YjsDocument(created, config.documents()));
+    if (first) {
+      state.documentOpened();
+    }
     YjsSession session = new YjsSession(UUID.randomUUID().toString(), socket, document, admitted.principal(),
       config.documents(), this, System.currentTimeMillis());
     sessions.add(session);
@@ -313,6 +316,7 @@ final class YjsEndpoint implements YjsSession.Hub {
     }
     if (document.leave(session)) {
       documents.remove(document.name());
+      state.documentClosed();
       // Only a watch this verticle holds: releasing one it never got would release another verticle's.
       if (document.watching()) {
         log.unwatch(document.channel());
