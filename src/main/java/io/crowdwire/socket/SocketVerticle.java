@@ -121,6 +121,7 @@ public final class SocketVerticle extends VerticleBase {
     yjs.mount(router);
     new FleetRoutes(vertx, config, tokens, fleet, authorization).mount(router);
     HealthRoutes.mount(router, state, config.redis().embedded(), fleet);
+    WebPage.mountAssets(router);
     new EditorPage(vertx).mount(router);
     router.route().last().handler(ctx -> HttpErrors.send(ctx.response(), ErrorCode.NOT_FOUND, "no such endpoint: " + ctx.request().path()));
     router.errorHandler(413, ctx -> {
