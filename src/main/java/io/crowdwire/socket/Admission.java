@@ -16,7 +16,14 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 
 /**
  * The one way in for every transport (WebSocket, SockJS and whichever comes next): readiness and origin for
@@ -26,6 +33,8 @@ import io.vertx.core.net.SocketAddress;
  * and what a refusal says, is the same for all.
  */
 final class Admission {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Admission.class);
 
   private final InstanceState state;
   private final AccessLimits limits;
@@ -39,8 +48,14 @@ final class Admission {
     this.tokens = tokens;
   }
 
+  /** What holds a connection slot from its admission on: given back if its upgrade fails. */
+  interface Holding {
+    ConnectionCaps.Slot slot();
+  }
+
   /** A connection let in: who it is ({@code null} while a SockJS session awaits its AUTH) and the slot it holds. */
-  record Admitted(String database, String clientAddress, Principal principal, ConnectionCaps.Slot slot) {
+  record Admitted(String database, String clientAddress, Principal principal, ConnectionCaps.Slot slot)
+    implements Holding {
   }
 
   /** Why a connection was not let in: what its client is told, and how a transport already open closes. */
@@ -64,6 +79,11 @@ final class Admission {
     /** Known, but not let into this: before an upgrade 403, after one an ERROR frame and close 4030. */
     static Refused forbidden(String message) {
       return new Refused(ErrorCode.FORBIDDEN, message, null, CloseCodes.FORBIDDEN, "forbidden", null);
+    }
+
+    /** A request that names its problem: 400, with the field (a path parameter) it is about. */
+    static Refused invalid(String message, String field) {
+      return new Refused(ErrorCode.INVALID_FIELD, message, field, CloseCodes.UNAUTHORIZED, "invalid request", null);
     }
 
     /** What decides could not be asked: 503, to retry later. */
@@ -117,6 +137,33 @@ final class Admission {
       return new Refused(ErrorCode.INVALID_MESSAGE, speaks, null, CloseCodes.UNSUPPORTED_DATA, "not a WebSocket", null);
     }
     return refused;
+  }
+
+  /**
+   * The way in of a route that only upgrades: the request's {@link #webSocketRefusal}, then {@code admit} (the request
+   * paused meanwhile, as the limits may ask Redis: not read to its end, it can still upgrade), then the upgrade, and
+   * {@code open} with the socket. A refusal is answered over HTTP; an upgrade that fails gives its slot back.
+   */
+  <T extends Holding> void upgrade(RoutingContext ctx, String speaks, Supplier<Future<T>> admit,
+                                   BiConsumer<ServerWebSocket, T> open) {
+    HttpServerRequest request = ctx.request();
+    Refused refusal = webSocketRefusal(request, speaks);
+    if (refusal != null) {
+      refusal.answer(ctx.response());
+      return;
+    }
+    request.pause();
+    admit.get()
+      .onSuccess(admitted -> request.toWebSocket()
+        .onSuccess(socket -> open.accept(socket, admitted))
+        .onFailure(failure -> {
+          limits.closeConnection(admitted.slot());
+          LOG.debug("Upgrade of {} failed: {}", request.path(), failure.getMessage());
+        }))
+      .onFailure(failure -> {
+        request.resume();
+        Refused.of(failure).answer(ctx.response());
+      });
   }
 
   /**

@@ -213,27 +213,12 @@ public final class RealtimeEndpoint {
 
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    Admission.Refused refusal = admission.webSocketRefusal(request, "this endpoint speaks WebSocket only");
-    if (refusal != null) {
-      refusal.answer(ctx.response());
-      return;
-    }
-    String token = request.getParam("auth");
-    // The rate limits may ask Redis: paused, the request is not read to its end meanwhile, so it can still upgrade.
-    request.pause();
-    admission.admit(WEBSOCKET_PATH, request.getParam("db", config.events().defaultDatabase()),
+    admission.upgrade(ctx, "this endpoint speaks WebSocket only", () -> {
+      String token = request.getParam("auth");
+      return admission.admit(WEBSOCKET_PATH, request.getParam("db", config.events().defaultDatabase()),
         token != null ? token : TokenService.bearer(request), config.auth().allowAnonymous(), request.remoteAddress(),
-        request.headers(), false)
-      .onSuccess(admitted -> request.toWebSocket()
-        .onSuccess(upgraded -> openWebSocket(request, admitted))
-        .onFailure(failure -> {
-          services.limits().closeConnection(admitted.slot());
-          LOG.debug("WebSocket upgrade failed: {}", failure.getMessage());
-        }))
-      .onFailure(failure -> {
-        request.resume();
-        Admission.Refused.of(failure).answer(ctx.response());
-      });
+        request.headers(), false);
+    }, (upgraded, admitted) -> openWebSocket(request, admitted));
   }
 
   private void openWebSocket(HttpServerRequest upgraded, Admission.Admitted admitted) {

@@ -13,14 +13,13 @@ import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.health.InstanceState;
-import io.crowdwire.http.HttpErrors;
 import io.crowdwire.limits.AccessLimits;
+import io.crowdwire.limits.ConnectionCaps;
 import io.crowdwire.metrics.Metrics;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.EventId;
 import io.crowdwire.model.LogEntry;
 import io.crowdwire.protocol.CloseCodes;
-import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.yjs.DocumentEntry;
 import io.crowdwire.yjs.Lib0Decoder.MalformedYjs;
 import io.crowdwire.yjs.YjsProtocol;
@@ -72,7 +71,11 @@ final class YjsEndpoint implements YjsSession.Hub {
   private static final long FIRST_RETRY_MS = 500;
 
   /** An admitted editor and the document's stored text, between the admission and the upgrade. */
-  private record Opened(Admission.Admitted admitted, String storedText) {
+  private record Opened(Admission.Admitted admitted, String storedText) implements Admission.Holding {
+    @Override
+    public ConnectionCaps.Slot slot() {
+      return admitted.slot();
+    }
   }
 
   private final Map<String, YjsDocument> documents = new HashMap<>();
@@ -125,42 +128,27 @@ final class YjsEndpoint implements YjsSession.Hub {
 
   private void upgrade(RoutingContext ctx) {
     HttpServerRequest request = ctx.request();
-    Admission.Refused refusal = admission.webSocketRefusal(request, "this endpoint speaks WebSocket only (y-websocket)");
-    if (refusal != null) {
-      refusal.answer(ctx.response());
-      return;
-    }
     String name = ctx.pathParam("name");
-    String problem = Channel.documentNameProblem(name);
-    if (problem != null) {
-      HttpErrors.send(ctx.response(), ErrorCode.INVALID_FIELD, "document name " + problem, "name");
-      return;
-    }
-    String token = request.getParam("auth");
-    request.pause();
-    admission.admitEditor(ROUTE, token != null ? token : TokenService.bearer(request), config.documents().anonymous(),
-        request.remoteAddress(), request.headers())
-      .compose(admitted -> vertx.eventBus().<Opening>request(Addresses.DOCUMENT_ACCESS,
-          new Access(name, admitted.principal().email()), local)
-        .transform(asked -> {
-          if (asked.succeeded() && asked.result().body().allowed()) {
-            return Future.succeededFuture(new Opened(admitted, asked.result().body().text()));
-          }
-          limits.closeConnection(admitted.slot());
-          return Future.failedFuture(asked.succeeded()
-            ? Admission.Refused.forbidden("this document is locked to other e-mails")
-            : Admission.Refused.unavailable("the document store did not answer: " + asked.cause().getMessage()));
-        }))
-      .onSuccess(opened -> request.toWebSocket()
-        .onSuccess(socket -> open(socket, name, opened.admitted(), opened.storedText()))
-        .onFailure(failure -> {
-          limits.closeConnection(opened.admitted().slot());
-          LOG.debug("Yjs upgrade failed: {}", failure.getMessage());
-        }))
-      .onFailure(failure -> {
-        request.resume();
-        Admission.Refused.of(failure).answer(ctx.response());
-      });
+    admission.upgrade(ctx, "this endpoint speaks WebSocket only (y-websocket)", () -> {
+      String problem = Channel.documentNameProblem(name);
+      if (problem != null) {
+        return Future.failedFuture(Admission.Refused.invalid("document name " + problem, "name"));
+      }
+      String token = request.getParam("auth");
+      return admission.admitEditor(ROUTE, token != null ? token : TokenService.bearer(request),
+          config.documents().anonymous(), request.remoteAddress(), request.headers())
+        .compose(admitted -> vertx.eventBus().<Opening>request(Addresses.DOCUMENT_ACCESS,
+            new Access(name, admitted.principal().email()), local)
+          .transform(asked -> {
+            if (asked.succeeded() && asked.result().body().allowed()) {
+              return Future.succeededFuture(new Opened(admitted, asked.result().body().text()));
+            }
+            limits.closeConnection(admitted.slot());
+            return Future.failedFuture(asked.succeeded()
+              ? Admission.Refused.forbidden("this document is locked to other e-mails")
+              : Admission.Refused.unavailable("the document store did not answer: " + asked.cause().getMessage()));
+          }));
+    }, (socket, opened) -> open(socket, name, opened.admitted(), opened.storedText()));
   }
 
   private void open(ServerWebSocket socket, String name, Admission.Admitted admitted, String storedText) {

@@ -11,6 +11,8 @@ import io.crowdwire.testsupport.WsClient;
 import io.crowdwire.yjs.Lib0Encoder;
 import io.crowdwire.yjs.YjsProtocol;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.UpgradeRejectedException;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.TestInstance;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -51,6 +55,17 @@ class YjsBadInputTest {
   @AfterAll
   void stop() {
     fleet.close();
+  }
+
+  @Test
+  void aDocumentNameThatCannotBeOneIsRefusedBeforeTheUpgrade() {
+    for (String name : List.of("not%20a%20name", "x".repeat(121))) {
+      UpgradeRejectedException refused = WsClient.refusal(instance.port(), "/yjs/" + name, Map.of());
+      assertThat(refused.getStatus()).as(name).isEqualTo(400);
+      JsonObject error = refused.getBody().toJsonObject().getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("INVALID_FIELD");
+      assertThat(error.getString("field")).isEqualTo("name");
+    }
   }
 
   @Test

@@ -24,12 +24,14 @@ public final class WsClient implements AutoCloseable {
   private final WebSocket socket;
   private final BlockingQueue<JsonObject> frames = new LinkedBlockingQueue<>();
   private volatile Short closeStatus;
+  private volatile String closeReason;
 
   private WsClient(WebSocket socket) {
     this.socket = socket;
     socket.textMessageHandler(text -> frames.add(new JsonObject(text)));
     socket.closeHandler(ignored -> {
       closeStatus = socket.closeStatusCode();
+      closeReason = socket.closeReason();
       frames.add(CLOSED);
     });
   }
@@ -44,7 +46,8 @@ public final class WsClient implements AutoCloseable {
 
   /** Opens {@code uri} sending these headers with the upgrade (an Origin, an X-Forwarded-For). */
   public static WsClient open(int port, String uri, Map<String, String> headers) {
-    return new WsClient(Clients.await(Clients.WS.connect(options(port, uri, headers))));
+    // Handlers set on the connection's event loop as it opens: a frame the server sends at once is not missed.
+    return Clients.await(Clients.WS.connect(options(port, uri, headers)).map(WsClient::new));
   }
 
   /** The HTTP status an upgrade is refused with (fails if it is accepted). */
@@ -160,6 +163,11 @@ public final class WsClient implements AutoCloseable {
         return closeStatus;
       }
     }
+  }
+
+  /** The reason the server's close frame gave (null until closed). */
+  public String closeReason() {
+    return closeReason;
   }
 
   public boolean isClosed() {
