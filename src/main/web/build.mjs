@@ -1,5 +1,6 @@
-// Bundles the editor page into the directory given as the first argument (Maven gives target/classes/webroot):
-// editor.js and editor.css, minified, a chunk per language grammar (named by its hash), and index.html.
+// Bundles the pages into the directory given as the first argument (Maven gives target/classes/webroot): the editor's
+// editor.js and editor.css, minified, a chunk per language grammar (named by its hash), and index.html; the analytics
+// dashboard's analytics.js and analytics.css (uPlot with them) and analytics.html.
 //
 //   node build.mjs <output directory>    (emptied first)
 import { createHash } from 'node:crypto'
@@ -15,7 +16,7 @@ if (!out) {
 // Emptied first: chunks of an earlier build, named by their old hashes, would stay in the jar.
 await rm(out, { recursive: true, force: true })
 await esbuild.build({
-  entryPoints: ['src/editor.js'],
+  entryPoints: ['src/editor.js', 'src/analytics.js'],
   bundle: true,
   minify: true,
   // The grammars are imported when first shown: chunks of their own, loaded by the ES module that needs them.
@@ -27,11 +28,14 @@ await esbuild.build({
   logLevel: 'warning'
 })
 
-// The assets are cached for long: chunks are named by their hash, and index.html names the other two with a hash of
-// their content, so a new build is fetched.
-let page = await readFile('index.html', 'utf8')
-for (const asset of ['editor.js', 'editor.css']) {
-  const hash = createHash('sha256').update(await readFile(join(out, asset))).digest('hex').slice(0, 16)
-  page = page.replace(`/assets/${asset}"`, `/assets/${asset}?v=${hash}"`)
+// The assets are cached for long: chunks are named by their hash, and each page names its script and style with a hash
+// of their content, so a new build is fetched.
+const PAGES = { 'index.html': ['editor.js', 'editor.css'], 'analytics.html': ['analytics.js', 'analytics.css'] }
+for (const [file, assets] of Object.entries(PAGES)) {
+  let page = await readFile(file, 'utf8')
+  for (const asset of assets) {
+    const hash = createHash('sha256').update(await readFile(join(out, asset))).digest('hex').slice(0, 16)
+    page = page.replace(`/assets/${asset}"`, `/assets/${asset}?v=${hash}"`)
+  }
+  await writeFile(join(out, file), page)
 }
-await writeFile(join(out, 'index.html'), page)

@@ -7,6 +7,7 @@ import { yCollab, yUndoManagerKeymap } from 'y-codemirror.next'
 import { EditorView, basicSetup } from 'codemirror'
 import { Compartment, EditorState } from '@codemirror/state'
 import { keymap } from '@codemirror/view'
+import { claims, tokenForm } from './token.js'
 
 const TOKEN_KEY = 'crowdwire.token'
 const ANIMAL_KEY = 'crowdwire.animal'
@@ -53,17 +54,6 @@ const token = tokenClaims ? storedToken : null
 const email = tokenClaims?.email ?? null
 // A token without an e-mail still names its subject, a better name than an animal.
 const userName = email ?? tokenClaims?.sub ?? anonymousName()
-
-/** The payload of a JWT, unverified: the server verifies it, the page only shows who it names. */
-function claims (jwt) {
-  if (!jwt) return null
-  try {
-    const bytes = Uint8Array.from(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0))
-    return JSON.parse(new TextDecoder().decode(bytes))
-  } catch {
-    return null
-  }
-}
 
 /** A colour per user, the same on every page that shows them. */
 function colours (who) {
@@ -321,18 +311,10 @@ function setUp () {
   $('signed-in').hidden = token === null
   $('email').textContent = userName
   // Another identity needs another connection and awareness name: the page starts over with it.
-  $('signed-out').addEventListener('submit', (event) => {
-    event.preventDefault()
-    const pasted = $('token').value.trim()
-    if (!claims(pasted)) {
-      $('token').setCustomValidity('This is not a JWT')
-      $('token').reportValidity()
-      return
-    }
+  tokenForm($('signed-out'), $('token'), (pasted) => {
     localStorage.setItem(TOKEN_KEY, pasted)
     location.reload()
   })
-  $('token').addEventListener('input', () => $('token').setCustomValidity(''))
   $('sign-out').addEventListener('click', () => {
     localStorage.removeItem(TOKEN_KEY)
     location.reload()
@@ -341,7 +323,16 @@ function setUp () {
   if (!email) $('lock').title = 'Sign in with a token that has an e-mail to lock the document'
 }
 
+/**
+ * Counts this page load as Bytecrowds' app did: the page's name only, never the document's (its link is its key).
+ * Fire-and-forget: keepalive lets it finish if the page goes at once, and a failure changes nothing for the editor.
+ */
+function countLoad () {
+  fetch('/analytics?page=/d', { method: 'POST', keepalive: true }).catch(() => {})
+}
+
 setUp()
+countLoad()
 meta.observe((event) => {
   if (event.keysChanged.has('language')) showLanguage(meta.get('language'))
   // Only a lock made while this page is open: on load, the document API says whether it is locked.

@@ -188,6 +188,14 @@ final class Admission {
     return connect(route, Channel.DOCUMENTS, token, anonymous, peer, headers, false);
   }
 
+  /**
+   * Admits a dashboard of the analytics live panel ({@link AnalyticsDashboard}) by its address alone: its token comes
+   * in its first message, and it holds a connection slot of its address meanwhile.
+   */
+  Future<Admitted> admitDashboard(SocketAddress peer, MultiMap headers) {
+    return connect(AnalyticsDashboard.LIVE_PATH, null, null, false, peer, headers, true);
+  }
+
   /** {@code route}: what the connection counts as in analytics, where connections count. */
   private Future<Admitted> connect(String route, String database, String token, boolean anonymous, SocketAddress peer,
                                    MultiMap headers, boolean authLater) {

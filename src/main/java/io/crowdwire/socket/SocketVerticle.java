@@ -115,6 +115,7 @@ public final class SocketVerticle extends VerticleBase {
     });
     new DocumentRoutes(vertx, config, guards).mount(router);
     new AnalyticsRoutes(vertx, config, hits).mount(router);
+    new AnalyticsDashboard(vertx, config, tokens, state, limits, hits).mount(router);
     // SockJS posts (a session's messages, its AUTH among them) are read before anything says who sent them.
     router.post(RealtimeEndpoint.SOCKJS_PATH + "/*").handler(guards.unauthenticatedBody(RealtimeEndpoint.sockJsBodyBytes(config)));
     realtime.mount(router);

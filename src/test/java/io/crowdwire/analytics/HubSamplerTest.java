@@ -4,7 +4,6 @@ import io.crowdwire.bus.Addresses;
 import io.crowdwire.cluster.Fleet;
 import io.crowdwire.testsupport.Clients;
 import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -119,12 +118,7 @@ class HubSamplerTest {
   }
 
   private void onContext(Runnable action) {
-    Promise<Void> done = Promise.promise();
-    context.runOnContext(ignored -> {
-      action.run();
-      done.complete();
-    });
-    Clients.await(done.future());
+    Clients.onContext(context, action);
   }
 
   private JsonObject next() throws InterruptedException {

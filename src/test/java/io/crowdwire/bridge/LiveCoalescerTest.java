@@ -6,7 +6,6 @@ import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.model.LogEntry;
 import io.crowdwire.testsupport.Clients;
 import io.vertx.core.Context;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,12 +48,7 @@ class LiveCoalescerTest {
 
   /** Runs {@code action} on the coalescer's context, as the bridge does, and waits for that turn to end. */
   private void onContext(Runnable action) {
-    Promise<Void> done = Promise.promise();
-    context.runOnContext(ignored -> {
-      action.run();
-      done.complete();
-    });
-    Clients.await(done.future());
+    Clients.onContext(context, action);
   }
 
   /** Lets every task already queued on the context run. */

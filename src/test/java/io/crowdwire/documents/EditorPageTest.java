@@ -7,6 +7,7 @@ import io.crowdwire.testsupport.NodeRequirement;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.TestFleet;
+import io.crowdwire.testsupport.WebAssets;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -28,7 +29,6 @@ import java.util.regex.Pattern;
 import static io.crowdwire.documents.DocumentApiContract.alice;
 import static io.crowdwire.documents.DocumentApiContract.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The editor page the jar serves (GET / and GET /d/{name}), on two instances sharing one Redis: its routes over HTTP,
@@ -37,12 +37,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EditorPageTest {
 
-  /** Debian's Chromium: the browser test never downloads one. */
-  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-  /** Set (as CI does), a missing Chromium fails the browser test instead of skipping it. */
-  static final String REQUIRE_CHROMIUM = "CROWDWIRE_REQUIRE_CHROMIUM";
   private static final Pattern NEW_DOCUMENT = Pattern.compile("/d/([A-Za-z0-9_-]{22})");
-  private static final Pattern ASSET = Pattern.compile("\"(/assets/editor\\.(?:js|css)\\?v=[0-9a-f]+)\"");
   private static final List<String> STEPS = List.of("launch", "open-a-and-sign-in", "open-b", "synced",
     "typed-in-a-shown-in-b", "remote-caret-in-b", "remote-caret-in-a", "language-a-to-python-shown-in-b", "saved",
     "screenshots", "lock-in-a-locks-out-b", "no-page-errors");
@@ -81,19 +76,7 @@ class EditorPageTest {
     assertThat(page.getHeader("Content-Security-Policy")).contains("default-src 'self'").contains("connect-src 'self' ws: wss:");
     assertThat(page.bodyAsString()).contains("data-testid=\"editor\"");
 
-    Matcher assets = ASSET.matcher(page.bodyAsString());
-    List<String> found = new ArrayList<>();
-    while (assets.find()) {
-      found.add(assets.group(1));
-    }
-    assertThat(found).as("the bundle, named with its hash").hasSize(2);
-    for (String asset : found) {
-      HttpResponse<Buffer> served = Clients.get(first.port(), asset);
-      assertThat(served.statusCode()).as(asset).isEqualTo(200);
-      assertThat(served.getHeader("Content-Type")).startsWith(asset.contains(".js") ? "text/javascript" : "text/css");
-      assertThat(served.getHeader("Cache-Control")).contains("max-age=31536000");
-      assertThat(served.body().length()).isPositive();
-    }
+    WebAssets.assertServed(first.port(), page.bodyAsString(), "editor.js", "editor.css");
     assertError(Clients.get(first.port(), "/assets/missing.js"), 404, "NOT_FOUND", null);
   }
 
@@ -106,8 +89,7 @@ class EditorPageTest {
 
   @Test
   void twoBrowsersOnTwoInstancesEditTogether() throws IOException {
-    NodeRequirement.requireNode();
-    requireChromium();
+    NodeRequirement.requireChromium("the editor page's browser test");
     Path screenshots = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "screenshots")
       .toAbsolutePath();
     for (String file : SCREENSHOTS) {
@@ -143,13 +125,5 @@ class EditorPageTest {
     Matcher location = NEW_DOCUMENT.matcher(response.getHeader("Location"));
     assertThat(location.matches()).as(response.getHeader("Location")).isTrue();
     return location.group(1);
-  }
-
-  private static void requireChromium() {
-    boolean present = Files.isExecutable(CHROMIUM);
-    if (!present && System.getenv(REQUIRE_CHROMIUM) != null) {
-      throw new AssertionError("Chromium is required (" + REQUIRE_CHROMIUM + " is set) but " + CHROMIUM + " is missing");
-    }
-    assumeTrue(present, CHROMIUM + " is not installed: the editor page's browser test skipped");
   }
 }

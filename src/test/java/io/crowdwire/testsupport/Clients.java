@@ -1,7 +1,9 @@
 package io.crowdwire.testsupport;
 
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -112,6 +114,16 @@ public final class Clients {
       throw new AssertionError("no meter " + name + " in /metrics");
     }
     return Double.parseDouble(value.group(1));
+  }
+
+  /** Runs {@code action} on {@code context}, as its verticle would, and waits for that turn to end. */
+  public static void onContext(Context context, Runnable action) {
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(ignored -> {
+      action.run();
+      done.complete();
+    });
+    await(done.future());
   }
 
   public static HttpResponse<Buffer> get(int port, String path) {
