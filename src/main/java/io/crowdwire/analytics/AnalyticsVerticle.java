@@ -5,6 +5,7 @@ import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
 import io.crowdwire.bus.AnalyticsRequests.Hit;
 import io.crowdwire.bus.AnalyticsRequests.Query;
+import io.crowdwire.cluster.Fleet;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
@@ -27,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class AnalyticsVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(AnalyticsVerticle.class);
+  /** How often the hub's counts are asked of every member and published for the dashboards' live panels. */
+  private static final long HUB_PERIOD_MS = 1_000;
 
   private final CrowdwireConfig config;
   private final Metrics metrics;
@@ -34,6 +37,7 @@ public final class AnalyticsVerticle extends VerticleBase {
   private AnalyticsStore store;
   private CountryLookup countries;
   private HitCounter counter;
+  private HubSampler hub;
 
   public AnalyticsVerticle(CrowdwireConfig config, Metrics metrics, Revocations revocations) {
     this.config = config;
@@ -49,6 +53,9 @@ public final class AnalyticsVerticle extends VerticleBase {
       : new RedisAnalyticsStore(vertx, config);
     AnalyticsQueries queries = new AnalyticsQueries(store, new TokenService(vertx, config, revocations),
       analytics.role(config.auth()), analytics.retentionDays());
+    // The hub's counts, whether hits are counted or not: the live panel is about connections, not visitors.
+    hub = new HubSampler(vertx, new Fleet(vertx, config.cluster().requestTimeoutMs()), HUB_PERIOD_MS);
+    hub.start();
     // The bot patterns and the country database are read from disk: off the event loop.
     return vertx.executeBlocking(() -> {
         countries = openCountries(analytics.geoipDb());
@@ -77,6 +84,7 @@ public final class AnalyticsVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    hub.stop();
     // What this instance counted and did not write yet would be lost with it.
     return flush().timeout(config.server().drainMs(), TimeUnit.MILLISECONDS)
       .otherwiseEmpty()

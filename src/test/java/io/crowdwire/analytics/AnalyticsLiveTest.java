@@ -2,14 +2,12 @@ package io.crowdwire.analytics;
 
 import io.crowdwire.Crowdwire;
 import io.crowdwire.bus.Addresses;
-import io.crowdwire.cluster.Fleet;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.TestFleet;
 import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WebAssets;
 import io.crowdwire.testsupport.WsClient;
-import io.vertx.core.Context;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -44,24 +42,19 @@ class AnalyticsLiveTest {
 
   private static final long AUTH_TIMEOUT_MS = 500;
   private static final Duration WAIT = Duration.ofSeconds(10);
+  /** A snapshot comes this soon: the analytics verticle samples the hub every second. */
+  private static final Duration SAMPLED = Duration.ofSeconds(3);
 
   private final TestFleet fleet = new TestFleet();
   private Crowdwire instance;
-  private HubSampler sampler;
-  private Context samplerContext;
 
   @BeforeAll
   void start() {
     instance = fleet.start(TestConfig.embedded(Map.of("SOCKJS_AUTH_TIMEOUT_MS", Long.toString(AUTH_TIMEOUT_MS))));
-    // A sampler of the test's own, on a context of its own as the analytics verticle runs one, every 200 ms.
-    samplerContext = instance.vertx().getOrCreateContext();
-    sampler = new HubSampler(instance.vertx(), new Fleet(instance.vertx(), 2_000), 200);
-    Clients.onContext(samplerContext, sampler::start);
   }
 
   @AfterAll
   void stop() {
-    Clients.onContext(samplerContext, sampler::stop);
     fleet.close();
   }
 
@@ -77,8 +70,10 @@ class AnalyticsLiveTest {
     assertThat(page.bodyAsString()).contains("data-testid=\"live-connections\"").contains("data-testid=\"chart\"");
 
     WebAssets.assertServed(instance.port(), page.bodyAsString(), "analytics.js", "analytics.css");
-    // Without its slash, the path is the hit endpoint's (or nobody's yet), never the page.
-    assertThat(Clients.get(instance.port(), "/analytics").bodyAsString()).doesNotContain("data-testid");
+    // Without its slash, the path is the hit endpoint's, never the page.
+    HttpResponse<Buffer> hit = Clients.get(instance.port(), "/analytics");
+    assertThat(hit.statusCode()).isEqualTo(400);
+    assertThat(hit.bodyAsString()).isEqualTo("page query parameter is missing");
   }
 
   @Test
@@ -140,7 +135,8 @@ class AnalyticsLiveTest {
   @Test
   void afterItsAuthTheDashboardGetsTheHubsCountsAsTheyChange() {
     WsClient dashboard = authorized();
-    JsonObject first = dashboard.next(frame -> "HUB".equals(frame.getString("type")), Duration.ofSeconds(2));
+    // The analytics verticle samples every second.
+    JsonObject first = dashboard.next(frame -> "HUB".equals(frame.getString("type")), SAMPLED);
     assertThat(first.fieldNames()).containsExactlyInAnyOrder("type", "members", "connections", "subscriptions",
       "channels", "documents", "eventsPerSecond", "at");
     assertThat(first.getInteger("members")).isEqualTo(1);
@@ -157,7 +153,7 @@ class AnalyticsLiveTest {
     for (int i = 0; i < 20; i++) {
       assertThat(Clients.webhook(instance.port(), "orders", new JsonObject().put("id", "o" + i)).statusCode()).isEqualTo(200);
     }
-    JsonObject busy = dashboard.next(frame -> frame.getDouble("eventsPerSecond", 0.0) > 0, Duration.ofSeconds(3));
+    JsonObject busy = dashboard.next(frame -> frame.getDouble("eventsPerSecond", 0.0) > 0, SAMPLED);
     assertThat(busy.getDouble("eventsPerSecond")).as("20 events stored within a sample or two").isPositive();
 
     WsClient editor = WsClient.open(instance.port(), "/yjs/analytics-live-document?auth=" + Tokens.user("writer"));
@@ -182,7 +178,7 @@ class AnalyticsLiveTest {
     stalled.textMessageHandler(text -> received.add(new JsonObject(text)));
     stalled.closeHandler(ignored -> closed.tryComplete(stalled.closeStatusCode()));
     stalled.writeTextMessage(auth(Tokens.admin()).encode());
-    assertThat(received.poll(2, TimeUnit.SECONDS)).as("a snapshot once authorized").isNotNull();
+    assertThat(received.poll(SAMPLED.toMillis(), TimeUnit.MILLISECONDS)).as("a snapshot once authorized").isNotNull();
     stalled.pause();
 
     // 40 MB of snapshots of 64 KB, ten times what the kernel's buffers hold, while it reads nothing.
@@ -200,17 +196,18 @@ class AnalyticsLiveTest {
     received.clear();
     stalled.resume();
     List<JsonObject> got = new ArrayList<>();
-    for (JsonObject frame = received.poll(2, TimeUnit.SECONDS); frame != null; frame = received.poll(1, TimeUnit.SECONDS)) {
+    for (JsonObject frame = received.poll(SAMPLED.toMillis(), TimeUnit.MILLISECONDS); frame != null;
+         frame = received.poll(SAMPLED.toMillis(), TimeUnit.MILLISECONDS)) {
       got.add(frame);
       if (!frame.containsKey("pad")) {
-        break; // the sampler's own again: all that was queued has come
+        break; // the verticle's own again: all that was queued has come
       }
     }
     long big = got.stream().filter(frame -> frame.containsKey("pad")).count();
     System.out.printf("Stalled dashboard: %d of %d large snapshots reached it, the rest were skipped%n", big, published);
     assertThat(big).as("large snapshots that reached the stalled dashboard, of %d", published).isLessThan(published / 4);
     assertThat(got).as("it goes on getting snapshots once it reads again").isNotEmpty();
-    assertThat(got.get(got.size() - 1).containsKey("pad")).as("the last frame: a sampler's snapshot").isFalse();
+    assertThat(got.get(got.size() - 1).containsKey("pad")).as("the last frame: a sampled snapshot").isFalse();
     assertThat(closed.future().isComplete()).as("not closed for being slow").isFalse();
     stalled.close();
     smallBuffers.close();
@@ -250,9 +247,8 @@ class AnalyticsLiveTest {
     return new JsonObject().put("type", "AUTH").put("token", token);
   }
 
-  /** The next snapshots until one says {@code field} is {@code value}, within 2 s (some ten samples). */
+  /** The next snapshots until one says {@code field} is {@code value}, within a sample or two. */
   private static void awaitHub(WsClient dashboard, String field, int value) {
-    dashboard.next(frame -> "HUB".equals(frame.getString("type")) && frame.getInteger(field) == value,
-      Duration.ofSeconds(2));
+    dashboard.next(frame -> "HUB".equals(frame.getString("type")) && frame.getInteger(field) == value, SAMPLED);
   }
 }
