@@ -16,18 +16,12 @@
 
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { chromium } from 'playwright-core'
+import { emit, launch, newPage } from './browser.mjs'
 
-const CHROMIUM = '/usr/bin/chromium'
-// Root needs --no-sandbox; the rest keep Chromium from reaching out to Google's services, which fails on a closed
-// network and slows every start.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync']
 const WAIT_MS = 15000
+// A desktop Chrome's: the page counts its loads (POST /analytics?page=/d), and a headless browser's would count as a bot.
+const USER_AGENT = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36'
 const TYPED = ['let crowd = 1', "let wire = 'crowd' + 1"]
-
-const emit = (obj) => process.stdout.write(JSON.stringify(obj) + '\n')
-process.stdout.on('error', () => process.exit(0))
 
 const [baseA, baseB, documentName, token, screenshots] = process.argv.slice(2)
 if (!screenshots) {
@@ -47,15 +41,7 @@ async function step (name, action) {
 }
 
 async function open (browser, label, base) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 760 } })
-  const page = await context.newPage()
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      emit({ kind: 'console', page: label, type: message.type(), text: message.text() })
-      if (message.text().includes('Content Security Policy')) pageErrors.push(`${label}: ${message.text()}`)
-    }
-  })
-  page.on('pageerror', (error) => pageErrors.push(`${label}: ${error.message}`))
+  const page = await newPage(browser, label, { viewport: { width: 1280, height: 760 }, userAgent: USER_AGENT }, pageErrors)
   const response = await page.goto(`${base}/d/${documentName}`)
   if (response.status() !== 200) throw new Error(`GET /d/${documentName} on ${label}: ${response.status()}`)
   return page
@@ -99,8 +85,7 @@ async function awaitStored (base) {
 let browser
 try {
   await step('launch', async () => {
-    // launch() gives the browser a new, empty profile of its own (a user data dir that is removed on close).
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS })
+    browser = await launch()
     return { version: browser.version() }
   })
   let a, b
@@ -126,7 +111,9 @@ try {
     await a.keyboard.type(TYPED[1])
     const expected = TYPED.join('\n')
     await b.waitForFunction(`(${renderedText})() === ${JSON.stringify(expected)}`, null, { timeout: WAIT_MS })
-      .catch(async () => { throw new Error(`B shows ${JSON.stringify(await editorText(b))}, A ${JSON.stringify(await editorText(a))}`) })
+      .catch(async (failure) => {
+        throw new Error(`B shows ${JSON.stringify(await editorText(b))}, A ${JSON.stringify(await editorText(a))} (${failure.message})`)
+      })
     return { a: await editorText(a), b: await editorText(b) }
   })
   await step('remote-caret-in-b', async () => ({ label: await awaitCaret(b, email) }))

@@ -166,6 +166,11 @@ function setLiveStatus (status, text) {
   $('live-status').textContent = text
 }
 
+function showLiveError (text) {
+  $('live-error').textContent = text
+  $('live-error').hidden = !text
+}
+
 function renderHub (hub) {
   setFigure('live-members', hub.members)
   setFigure('live-connections', hub.connections)
@@ -190,6 +195,7 @@ function connectLive () {
     return
   }
   setLiveStatus('connecting', 'Connecting')
+  showLiveError('')
   const socket = new WebSocket(`${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/analytics/live`)
   live = socket
   let refusal = null
@@ -214,7 +220,7 @@ function connectLive () {
     const final = FINAL_CLOSES[event.code]
     if (final) {
       setLiveStatus('refused', `Closed: ${final}`)
-      showError(`The live panel closed (${event.code}): ${refusal ?? event.reason ?? final}`)
+      showLiveError(`The live panel closed (${event.code}): ${refusal ?? event.reason ?? final}`)
       return
     }
     setLiveStatus('reconnecting', `Reconnecting (${event.code}${event.reason ? ` ${event.reason}` : ''})`)

@@ -5,10 +5,13 @@ import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.NodeClient;
 import io.crowdwire.testsupport.NodeRequirement;
 import io.crowdwire.testsupport.RedisProcess;
+import io.crowdwire.testsupport.Screenshots;
 import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.TestFleet;
+import io.crowdwire.testsupport.Tokens;
 import io.crowdwire.testsupport.WebAssets;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.AfterAll;
@@ -17,8 +20,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import java.util.regex.Pattern;
 import static io.crowdwire.documents.DocumentApiContract.alice;
 import static io.crowdwire.documents.DocumentApiContract.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The editor page the jar serves (GET / and GET /d/{name}), on two instances sharing one Redis: its routes over HTTP,
@@ -90,14 +92,11 @@ class EditorPageTest {
   @Test
   void twoBrowsersOnTwoInstancesEditTogether() throws IOException {
     NodeRequirement.requireChromium("the editor page's browser test");
-    Path screenshots = Path.of(System.getProperty("basedir", System.getProperty("user.dir")), "target", "screenshots")
-      .toAbsolutePath();
-    for (String file : SCREENSHOTS) {
-      Files.deleteIfExists(screenshots.resolve(file));
-    }
+    Path screenshots = Screenshots.fresh(SCREENSHOTS);
     List<JsonObject> steps = new ArrayList<>();
+    String document = newDocument(first.port());
     try (NodeClient browsers = NodeClient.start("editor-page.mjs", "http://127.0.0.1:" + first.port(),
-      "http://127.0.0.1:" + second.port(), newDocument(first.port()), alice(), screenshots.toString())) {
+      "http://127.0.0.1:" + second.port(), document, alice(), screenshots.toString())) {
       for (JsonObject line = browsers.next(Duration.ofSeconds(90)); !"done".equals(line.getString("kind"));
            line = browsers.next(Duration.ofSeconds(90))) {
         if ("step".equals(line.getString("kind"))) {
@@ -108,13 +107,15 @@ class EditorPageTest {
     }
     assertThat(steps).extracting(step -> step.getString("step")).containsExactlyElementsOf(STEPS);
     assertThat(steps.get(STEPS.indexOf("remote-caret-in-b")).getString("label")).isEqualTo("alice@example.com");
-    for (String file : SCREENSHOTS) {
-      Path png = screenshots.resolve(file);
-      assertThat(png).as(file).isRegularFile();
-      byte[] bytes = Files.readAllBytes(png);
-      assertThat(bytes.length).as(file).isGreaterThan(1000);
-      assertThat(new String(bytes, 1, 3, StandardCharsets.US_ASCII)).as(file).isEqualTo("PNG");
-    }
+    Screenshots.assertSaved(screenshots, SCREENSHOTS);
+
+    // Each page load (A, A again once signed in, B) counted itself as the page /d, never by the document's name.
+    await("the page loads counted").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+      JsonArray pages = Clients.await(Clients.HTTP.get(second.port(), "127.0.0.1", "/api/analytics/top/pages")
+        .putHeader("Authorization", "Bearer " + Tokens.admin()).send()).bodyAsJsonObject().getJsonArray("items");
+      assertThat(pages.stream().map(item -> ((JsonObject) item).getString("name") + " " + ((JsonObject) item).getLong("hits")))
+        .as("top pages of all time").containsExactly("/d 3");
+    });
   }
 
   /** GET / : a 302 to a document of its own, never cached; its name. */
