@@ -55,6 +55,11 @@ public final class Addresses {
    * hub's counts, published locally by the analytics verticle every second for the dashboard's live panel.
    */
   public static final String ANALYTICS_HUB = "crowdwire.analytics.hub";
+  /**
+   * No body, sent locally by a socket verticle while dashboards are connected to it (when the first one is, and with
+   * each snapshot it relays): the analytics verticle asks the members for {@link #ANALYTICS_HUB} only while wanted.
+   */
+  public static final String ANALYTICS_HUB_WANTED = "crowdwire.analytics.hub.wanted";
 
   /** {@link #fleet} operation: the counts of a member (socket verticles are not asked: the counts are the instance's). */
   public static final String STATS = "stats";

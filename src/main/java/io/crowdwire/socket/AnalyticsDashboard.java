@@ -10,6 +10,7 @@ import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -41,6 +42,8 @@ import java.util.Set;
  * <p>One per socket verticle: one bus consumer for all its dashboards, registered while any is authorized.
  */
 final class AnalyticsDashboard {
+
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   static final String PAGE_PATH = "/analytics/";
   static final String LIVE_PATH = "/analytics/live";
@@ -165,11 +168,13 @@ final class AnalyticsDashboard {
     authorized.add(dashboard);
     if (snapshots == null) {
       snapshots = vertx.eventBus().localConsumer(Addresses.ANALYTICS_HUB, message -> {
+        vertx.eventBus().send(Addresses.ANALYTICS_HUB_WANTED, null, LOCAL);
         latest = message.body().encode();
         long now = System.currentTimeMillis();
         // A copy: a dashboard whose token expired leaves the set.
         Set.copyOf(authorized).forEach(each -> each.send(latest, now));
       });
+      vertx.eventBus().send(Addresses.ANALYTICS_HUB_WANTED, null, LOCAL);
     } else if (latest != null) {
       dashboard.send(latest, System.currentTimeMillis());
     }

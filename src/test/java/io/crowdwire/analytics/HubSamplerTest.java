@@ -109,12 +109,39 @@ class HubSamplerTest {
       .put("channels", channels).put("documents", documents).put("appended", appended).put("ready", true);
   }
 
-  /** Started on a context of its own, as a verticle starts it; the snapshots it publishes are collected. */
+  /**
+   * Started on a context of its own, as a verticle starts it, and wanted as a socket verticle with a dashboard wants
+   * it (once, then with every snapshot); the snapshots it publishes are collected.
+   */
   private HubSampler start() {
-    vertx.eventBus().<JsonObject>localConsumer(Addresses.ANALYTICS_HUB, message -> snapshots.add(message.body()));
+    vertx.eventBus().<JsonObject>localConsumer(Addresses.ANALYTICS_HUB, message -> {
+      snapshots.add(message.body());
+      vertx.eventBus().send(Addresses.ANALYTICS_HUB_WANTED, null);
+    });
     HubSampler sampler = new HubSampler(vertx, new Fleet(vertx, 10_000), PERIOD_MS);
     onContext(sampler::start);
+    vertx.eventBus().send(Addresses.ANALYTICS_HUB_WANTED, null);
     return sampler;
+  }
+
+  @Test
+  void withoutADashboardNoMemberIsAsked() throws InterruptedException {
+    vertx.eventBus().<JsonObject>consumer(Addresses.fleet("local", Addresses.STATS), question -> {
+      questions.add(question);
+      question.reply(stats(1, 0, 0, 0, 0));
+    });
+    HubSampler sampler = new HubSampler(vertx, new Fleet(vertx, 10_000), PERIOD_MS);
+    onContext(sampler::start);
+    Thread.sleep(PERIOD_MS * 5);
+    assertThat(questions).as("nobody wanted the counts").isEmpty();
+    vertx.eventBus().send(Addresses.ANALYTICS_HUB_WANTED, null);
+    await("asked at once when wanted").atMost(Duration.ofSeconds(5)).until(() -> questions.size() >= 1);
+    Thread.sleep(PERIOD_MS * (HubSampler.WANTED_PERIODS + 3));
+    assertThat(questions).as("asked while wanted, a few periods").hasSizeBetween(2, HubSampler.WANTED_PERIODS + 2);
+    int asked = questions.size();
+    Thread.sleep(PERIOD_MS * 5);
+    assertThat(questions).as("then none").hasSize(asked);
+    onContext(sampler::stop);
   }
 
   private void onContext(Runnable action) {
