@@ -257,40 +257,67 @@ final class YjsEndpoint implements YjsSession.Hub {
       });
   }
 
+  /** How far an editor's catch-up has read: a read tried again goes on from there. */
+  private static final class CatchUp {
+    EventId read = EventId.ZERO;
+    DocumentLock lock = new DocumentLock();
+  }
+
   @Override
   public void catchUp(YjsSession editor) {
-    replay(editor, EventId.ZERO, new DocumentLock())
+    catchUp(editor, new CatchUp(), 1);
+  }
+
+  /** As the document's first read: a store that is there but slow is tried again, the editor waiting (see load). */
+  private void catchUp(YjsSession editor, CatchUp progress, int attempt) {
+    replay(editor, progress)
       .onSuccess(editor::caughtUp)
       .onFailure(failure -> {
+        if (editor.closed()) {
+          return;
+        }
+        if (attempt < LOAD_ATTEMPTS && state.ready()) {
+          LOG.debug("The history of document {} could not be read for an editor ({}), trying again",
+            editor.document().name(), failure.getMessage());
+          vertx.setTimer(FIRST_RETRY_MS << (attempt - 1), id -> {
+            if (!editor.closed()) {
+              catchUp(editor, progress, attempt + 1);
+            }
+          });
+          return;
+        }
         LOG.debug("The history of document {} could not be read for an editor: {}", editor.document().name(), failure.getMessage());
         editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable");
       });
   }
 
   /**
-   * Sends {@code editor} the history after {@code after}, page by page, until it has read past the last entry its
-   * document has applied: every live entry it was not sent meanwhile is in what it read. Returns the last entry read.
+   * Sends {@code editor} the history after what {@code progress} read, page by page, until it has read past the last
+   * entry its document has applied: every live entry it was not sent meanwhile is in what it read. Returns the last
+   * entry read.
    */
-  private Future<EventId> replay(YjsSession editor, EventId after, DocumentLock lock) {
+  private Future<EventId> replay(YjsSession editor, CatchUp progress) {
     YjsDocument document = editor.document();
-    return log.read(new Read(document.channel(), after, config.limits().replayPageSize(), config.limits().replayPageBytes()))
+    return log.read(new Read(document.channel(), progress.read, config.limits().replayPageSize(),
+        config.limits().replayPageBytes()))
       .compose((History page) -> {
         if (!page.recovered()) {
-          // Compacted since `after`: the snapshot and what follows it hold the rest (Yjs skips what it has).
-          return replay(editor, EventId.ZERO, new DocumentLock());
+          // Compacted since what was read: the snapshot and what follows it hold the rest (Yjs skips what it has).
+          progress.read = EventId.ZERO;
+          progress.lock = new DocumentLock();
+          return replay(editor, progress);
         }
-        EventId read = after;
         for (LogEntry entry : page.entries()) {
-          read = entry.id();
-          byte[] update = lock.admit(DocumentEntry.parse(entry.data()));
+          progress.read = entry.id();
+          byte[] update = progress.lock.admit(DocumentEntry.parse(entry.data()));
           if (update != null) {
             editor.historyUpdate(update);
           }
         }
-        boolean behind = page.more() || read.compareTo(document.last()) < 0;
+        boolean behind = page.more() || progress.read.compareTo(document.last()) < 0;
         return behind && !page.entries().isEmpty() && !editor.closed()
-          ? replay(editor, read, lock)
-          : Future.succeededFuture(read);
+          ? replay(editor, progress)
+          : Future.succeededFuture(progress.read);
       });
   }
 

@@ -158,6 +158,25 @@ class YjsEditorsTest {
   }
 
   @Test
+  void anEditorJoiningAnOpenDocumentWhoseHistoryReadTimesOutIsReadAgainInsteadOfBeingClosed() {
+    String document = fresh();
+    try (Editor one = Editor.open(first.port(), document, null)) {
+      one.insert(0, "open on the first instance\n");
+      awaitSameText(List.of(one), "open on the first instance\n");
+      double closedBefore = closes(first, 1013);
+      // As above, past the request timeout. The document is open on the first instance: a joiner on the same socket
+      // verticle reads its history from the store (on the other, it is that verticle's first read).
+      assertThat(redis.command("CLIENT", "PAUSE", "7000", "WRITE")).isEqualTo("+OK");
+      try (Editor late = Editor.open(first.port(), document, null)) {
+        awaitSameText(List.of(late, one), "open on the first instance\n");
+        late.insert(0, "[late]");
+        awaitSameText(List.of(late, one), "[late]open on the first instance\n");
+      }
+      assertThat(closes(first, 1013)).as("editors closed with 1013").isEqualTo(closedBefore);
+    }
+  }
+
+  @Test
   void editsMadeOfflineReachTheOthersWhenTheEditorComesBack() {
     String document = fresh();
     try (Editor one = Editor.open(first.port(), document, null); Editor two = Editor.open(second.port(), document, null)) {
