@@ -4,12 +4,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,6 +40,10 @@ public final class RedisProcess implements AutoCloseable {
   }
 
   /** A throwaway Redis that keeps nothing on disk. */
+  private static final int FIRST_PORT = 20_000;
+  private static final int PORTS = 12_000;
+  private static final AtomicInteger NEXT_PORT = new AtomicInteger((int) (ProcessHandle.current().pid() * 97 % PORTS));
+
   public static RedisProcess start() {
     return start(false);
   }
@@ -83,13 +89,22 @@ public final class RedisProcess implements AutoCloseable {
     RedisBinaries.require();
   }
 
+  /**
+   * A loopback port free now, below Linux's ephemeral range (32768 and up): a port the kernel hands out for port 0
+   * is one it may give any outgoing connection meanwhile (a cluster's, a client's), and a server started seconds
+   * later on it then fails with "address already in use". Each JVM starts at its own place among them.
+   */
   public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      socket.setReuseAddress(true);
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    for (int tried = 0; tried < PORTS; tried++) {
+      int port = FIRST_PORT + Math.floorMod(NEXT_PORT.getAndIncrement(), PORTS);
+      try (ServerSocket socket = new ServerSocket()) {
+        socket.bind(new InetSocketAddress("127.0.0.1", port));
+        return port;
+      } catch (IOException taken) {
+        // Someone else's: the next one.
+      }
     }
+    throw new IllegalStateException("no free loopback port from " + FIRST_PORT + " to " + (FIRST_PORT + PORTS - 1));
   }
 
   public String url() {
