@@ -22,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.internal.ContextInternal;
 import io.vertx.ext.web.Router;
@@ -111,9 +112,19 @@ public final class RealtimeEndpoint {
    * lose it. "Connection: close" tells it to open another.
    */
   private static void sayConnectionClose(RoutingContext ctx) {
+    HttpServerResponse response = ctx.response();
     if (ctx.request().method() != HttpMethod.OPTIONS) {
-      ctx.response().putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
+      response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.CLOSE);
     }
+    // Vert.x's SockJS shuts a session down when the connection of one of its requests closes, even one whose answer
+    // is complete: a poll that answered, then closed its connection (as it does), could lose its session to that
+    // race, and the next poll found none ("o", a new session). Once the answer is complete, that close is no sign
+    // the client left: the session lives on until its timeout, as SockJS says.
+    ctx.addEndHandler(ended -> {
+      if (ended.succeeded()) {
+        response.closeHandler(null);
+      }
+    });
     ctx.next();
   }
 
