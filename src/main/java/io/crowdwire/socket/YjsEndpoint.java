@@ -42,6 +42,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntConsumer;
 import java.util.zip.CRC32;
 
 /**
@@ -204,18 +206,29 @@ final class YjsEndpoint implements YjsSession.Hub {
         if (!stillOpen(document)) {
           return;
         }
-        if (attempt < LOAD_ATTEMPTS && state.ready()) {
+        if (retried(attempt, () -> stillOpen(document), next -> load(document, storedText, next))) {
           LOG.debug("Document {} could not be read ({}), trying again", document.name(), failure.getMessage());
-          vertx.setTimer(FIRST_RETRY_MS << (attempt - 1), id -> {
-            if (stillOpen(document)) {
-              load(document, storedText, attempt + 1);
-            }
-          });
           return;
         }
         LOG.warn("Document {} could not be read: {}", document.name(), failure.getMessage());
         List.copyOf(document.editors()).forEach(editor -> editor.close(CloseCodes.TRY_AGAIN_LATER, "store unavailable"));
       });
+  }
+
+  /**
+   * A read that failed, tried again: attempt {@code attempt + 1} after 0.5 to 4 s, if still {@code wanted} then.
+   * False, nothing scheduled, once {@link #LOAD_ATTEMPTS} are used up or the instance is not ready.
+   */
+  private boolean retried(int attempt, BooleanSupplier wanted, IntConsumer again) {
+    if (attempt >= LOAD_ATTEMPTS || !state.ready()) {
+      return false;
+    }
+    vertx.setTimer(FIRST_RETRY_MS << (attempt - 1), id -> {
+      if (wanted.getAsBoolean()) {
+        again.accept(attempt + 1);
+      }
+    });
+    return true;
   }
 
   /** Whether the document is still this verticle's open one: its editors have not all left since it was opened. */
@@ -276,14 +289,9 @@ final class YjsEndpoint implements YjsSession.Hub {
         if (editor.closed()) {
           return;
         }
-        if (attempt < LOAD_ATTEMPTS && state.ready()) {
+        if (retried(attempt, () -> !editor.closed(), next -> catchUp(editor, progress, next))) {
           LOG.debug("The history of document {} could not be read for an editor ({}), trying again",
             editor.document().name(), failure.getMessage());
-          vertx.setTimer(FIRST_RETRY_MS << (attempt - 1), id -> {
-            if (!editor.closed()) {
-              catchUp(editor, progress, attempt + 1);
-            }
-          });
           return;
         }
         LOG.debug("The history of document {} could not be read for an editor: {}", editor.document().name(), failure.getMessage());
