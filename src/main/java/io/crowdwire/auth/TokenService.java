@@ -260,6 +260,18 @@ public final class TokenService {
     if (token == null) {
       return Future.failedFuture(new AccessDenied(ErrorCode.UNAUTHORIZED, "missing credentials: send Authorization: Bearer <jwt>"));
     }
+    return withRole(token, role);
+  }
+
+  /**
+   * As {@link #authorize}, for a token that came otherwise than in a header (a WebSocket's first message): its
+   * principal, or {@link AccessDenied} (401 not valid, 403 without {@code role}).
+   */
+  public Future<Principal> authorize(String token, String role) {
+    return withRole(token, role).map(Verified::principal);
+  }
+
+  private Future<Verified> withRole(String token, String role) {
     return verified(token)
       .recover(failure -> Future.failedFuture(new AccessDenied(ErrorCode.UNAUTHORIZED, failure.getMessage())))
       .compose(verified -> role == null || verified.principal().hasRole(role)

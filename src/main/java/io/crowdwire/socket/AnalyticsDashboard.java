@@ -1,5 +1,6 @@
 package io.crowdwire.socket;
 
+import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.Principal;
 import io.crowdwire.auth.TokenService;
 import io.crowdwire.bus.Addresses;
@@ -83,7 +84,7 @@ final class AnalyticsDashboard {
    * matches with or without its trailing slash, so either would take the other's requests.
    */
   void mount(Router router) {
-    router.routeWithRegex(HttpMethod.GET, "/analytics/").handler(page::serve);
+    router.routeWithRegex(HttpMethod.GET, PAGE_PATH).handler(page::serve);
     router.get(LIVE_PATH).handler(this::upgrade);
   }
 
@@ -134,17 +135,16 @@ final class AnalyticsDashboard {
         tooBig ? "message too big" : "expected AUTH");
       return;
     }
-    String role = config.analytics().role(config.auth());
-    tokens.verify(token).onComplete(verified -> {
+    tokens.authorize(token, config.analytics().role(config.auth())).onComplete(verified -> {
       if (dashboard.closed) {
         return;
       }
-      if (verified.failed()) {
-        dashboard.refuse(ErrorCode.UNAUTHORIZED, verified.cause().getMessage(), CloseCodes.UNAUTHORIZED, "unauthorized");
-      } else if (!verified.result().hasRole(role)) {
-        dashboard.refuse(ErrorCode.FORBIDDEN, "token lacks the '" + role + "' role", CloseCodes.FORBIDDEN, "forbidden");
-      } else {
+      if (verified.succeeded()) {
         authorized(dashboard, verified.result());
+      } else if (verified.cause() instanceof AccessDenied denied && denied.code() == ErrorCode.FORBIDDEN) {
+        dashboard.refuse(ErrorCode.FORBIDDEN, denied.getMessage(), CloseCodes.FORBIDDEN, "forbidden");
+      } else {
+        dashboard.refuse(ErrorCode.UNAUTHORIZED, verified.cause().getMessage(), CloseCodes.UNAUTHORIZED, "unauthorized");
       }
     });
   }
