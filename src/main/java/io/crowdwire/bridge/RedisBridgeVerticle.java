@@ -70,8 +70,9 @@ public final class RedisBridgeVerticle extends VerticleBase {
 
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
       .onSuccess(appended -> {
-        metrics.appended(appended.duplicate());
-        if (!appended.duplicate()) {
+        if (appended.duplicate()) {
+          metrics.duplicate();
+        } else {
           state.eventStored();
         }
       })));

@@ -2,6 +2,7 @@ package io.crowdwire.metrics;
 
 import io.crowdwire.model.LogEntry;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -24,8 +25,6 @@ import java.util.concurrent.TimeUnit;
 public final class Metrics {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  private final Counter appended = Counter.builder("crowdwire.events.appended")
-    .description("Events stored (webhooks acknowledged with a new id)").register(registry);
   private final Counter duplicates = Counter.builder("crowdwire.events.duplicates")
     .description("Webhook deliveries recognised as retries and not stored again").register(registry);
   private final Counter delivered = Counter.builder("crowdwire.events.delivered")
@@ -63,6 +62,9 @@ public final class Metrics {
 
     int channels();
 
+    /** Events stored since the start (not the retries recognised as duplicates). */
+    long appended();
+
     boolean ready();
   }
 
@@ -73,6 +75,8 @@ public final class Metrics {
       .description("Active subscriptions").register(registry);
     Gauge.builder("crowdwire.channels.watched", state, Gauges::channels)
       .description("Channels with local subscribers, each one Redis subscription").register(registry);
+    FunctionCounter.builder("crowdwire.events.appended", state, Gauges::appended)
+      .description("Events stored (webhooks acknowledged with a new id)").register(registry);
     Gauge.builder("crowdwire.ready", state, s -> s.ready() ? 1 : 0)
       .description("1 when the instance accepts clients and webhooks").register(registry);
   }
@@ -88,8 +92,9 @@ public final class Metrics {
     return registry;
   }
 
-  public void appended(boolean duplicate) {
-    (duplicate ? duplicates : appended).increment();
+  /** A webhook delivery recognised as a retry: not stored again (what is stored, the state counts). */
+  public void duplicate() {
+    duplicates.increment();
   }
 
   public void delivered(int count) {
