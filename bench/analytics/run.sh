@@ -31,30 +31,8 @@ while [ $# -gt 0 ]; do
 done
 require_tools
 build_jar "$root" "$build"
-jar="$root/target/crowdwire.jar"
-java_opts=${BENCH_JAVA_OPTS-$(grep -v '^#' "$root/conf/jvm.options" | tr '\n' ' ')}
-run_id=$(date +%Y%m%d-%H%M%S)
-out="$here/results/$run_id"
-mkdir -p "$out/logs" "$out/run"
-cp "$jar" "$out/crowdwire.jar"
-pids=()
-cleanup() { for p in "${pids[@]}"; do stop_pid "$p"; done; }
-trap cleanup EXIT
-
-wait_ready() {   # PORT PID
-  for _ in $(seq 1 300); do
-    curl -sf "http://127.0.0.1:$1/ready" >/dev/null 2>&1 && return 0
-    proc_alive "$2" || return 1
-    sleep 0.1
-  done
-  return 1
-}
-
-redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning \
-  --logfile "$out/logs/redis.log" &
-pids+=("$!")
-for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+start_run "$root" "$here"
+start_redis analytics
 
 ports=()
 for i in $(seq 1 "$instances"); do

@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh and bench/yjs/run.sh: logging, the tools they need, the jar, free ports, stopping.
+# Sourced by bench/run.sh, bench/yjs/run.sh, bench/analytics/run.sh and bench/regions/run.sh: logging, the tools they need, the jar, free ports, stopping.
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
@@ -29,4 +29,36 @@ stop_pid() {     # SIGTERM, up to 15 s, then SIGKILL
   for i in $(seq 1 150); do proc_alive "$pid" || break; sleep 0.1; done
   if proc_alive "$pid"; then log "pid $pid did not stop in 15 s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
   wait "$pid" 2>/dev/null || true
+}
+
+# wait_ready PORT PID: until /ready answers 200 on PORT (30 s), or the process PID is gone.
+wait_ready() {
+  for _ in $(seq 1 300); do
+    curl -sf "http://127.0.0.1:$1/ready" >/dev/null 2>&1 && return 0
+    proc_alive "$2" || return 1
+    sleep 0.1
+  done
+  return 1
+}
+
+# start_run ROOT HERE: a results directory for this run (out=HERE/results/<time>, with logs/ and run/), the jar copied
+# into it (jar=...), the JVM flags (java_opts, from conf/jvm.options unless BENCH_JAVA_OPTS), and every pid added to
+# pids stopped on exit.
+start_run() {
+  jar="$1/target/crowdwire.jar"
+  java_opts=${BENCH_JAVA_OPTS-$(grep -v '^#' "$1/conf/jvm.options" | tr '\n' ' ')}
+  out="$2/results/$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "$out/logs" "$out/run"
+  cp "$jar" "$out/crowdwire.jar"
+  pids=()
+  trap 'for p in "${pids[@]}"; do stop_pid "$p"; done' EXIT
+}
+
+# start_redis NAME: a throwaway redis-server on a free loopback port (redis_port=...), its log under $out/logs.
+start_redis() {
+  redis_port=$(free_port)
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --daemonize no --loglevel warning \
+    --logfile "$out/logs/redis-$1.log" &
+  pids+=("$!")
+  for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 }

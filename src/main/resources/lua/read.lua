@@ -3,10 +3,11 @@
 -- never serves events older than the retention.
 -- Entries after the first stop once their data passes ARGV[5] bytes, so a page of large events never travels
 -- (nor is held by the caller) whole; the fourth element says whether they were cut so.
--- KEYS[1] stream; ARGV[1] exclusive start id or '' (top only), ARGV[2] count, ARGV[3] retention ms,
+-- The fifth element is the channel's origin vector (vector.lua), '' without regions: the cursor of the top.
+-- KEYS[1] stream, KEYS[2] origin vector; ARGV[1] exclusive start id or '' (top only), ARGV[2] count, ARGV[3] retention ms,
 -- ARGV[4] max length, ARGV[5] max bytes
 if redis.call('EXISTS', KEYS[1]) == 0 then
-  return {'0-0', '0-0', {}, 0}
+  return {'0-0', '0-0', {}, 0, vector_text(KEYS[2])}
 end
 trim(KEYS[1], tonumber(ARGV[4]), tonumber(ARGV[3]), stream_bounds(KEYS[1]))
 local top, deleted = stream_bounds(KEYS[1])
@@ -28,4 +29,4 @@ if ARGV[1] ~= '' and tonumber(ARGV[2]) > 0 then
     end
   end
 end
-return {top, deleted, entries, cut}
+return {top, deleted, entries, cut, vector_text(KEYS[2])}

@@ -3,20 +3,19 @@ package io.crowdwire;
 import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.Deadline;
+import io.crowdwire.testsupport.JarInstance;
 import io.crowdwire.testsupport.RedisProcess;
 import io.crowdwire.testsupport.ResumingClient;
-import io.crowdwire.testsupport.TestConfig;
 import io.crowdwire.testsupport.Tokens;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
-import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -42,7 +40,6 @@ import static org.awaitility.Awaitility.await;
  */
 class FailoverIT {
 
-  private static final Path JAR = Path.of("target", "crowdwire.jar");
   private static final int INSTANCES = 3;
   private static final int CLIENTS = 500;
   private static final int WEBHOOKS = 300;
@@ -60,12 +57,12 @@ class FailoverIT {
         clusterPorts.add(RedisProcess.freePort());
       }
       for (int i = 0; i < INSTANCES; i++) {
-        fleet.instances.add(Instance.start(i, redis.url(), clusterPorts));
+        fleet.instances.add(start(i, redis.url(), clusterPorts));
       }
-      for (Instance instance : fleet.instances) {
+      for (JarInstance instance : fleet.instances) {
         instance.awaitReady();
       }
-      for (Instance instance : fleet.instances) {
+      for (JarInstance instance : fleet.instances) {
         instance.awaitHealth(h -> h.getInteger("members") == INSTANCES, "all members in one cluster");
       }
 
@@ -78,7 +75,7 @@ class FailoverIT {
           if (!dead.contains(home)) {
             return fleet.instances.get(home).port;
           }
-          List<Instance> survivors = fleet.instances.stream().filter(i -> !dead.contains(i.index)).toList();
+          List<JarInstance> survivors = fleet.instances.stream().filter(i -> !dead.contains(fleet.instances.indexOf(i))).toList();
           return survivors.get(Math.floorMod(roundRobin.getAndIncrement(), survivors.size())).port;
         };
         fleet.clients.add(new ResumingClient(ports, COLLECTION, null, RECONNECT_DELAY).start());
@@ -98,7 +95,7 @@ class FailoverIT {
         long start = System.currentTimeMillis();
         for (int n = 0; n < WEBHOOKS; n++) {
           int event = n;
-          Instance target = fleet.instances.get(1 + n % 2);
+          JarInstance target = fleet.instances.get(1 + n % 2);
           senders.submit(() -> {
             sleepUntil(start + event * WEBHOOK_INTERVAL_MS);
             String id = deliver(target.port, event, token, retries);
@@ -184,7 +181,7 @@ class FailoverIT {
         duplicated, lost, CLIENTS, expected.size(), summary, evidence).isZero();
 
       // The cluster noticed the killed member, and every client is counted on a survivor.
-      Instance survivor = fleet.instances.get(2);
+      JarInstance survivor = fleet.instances.get(2);
       survivor.awaitHealth(h -> h.getInteger("members") == INSTANCES - 1, "the killed member removed");
       survivor.awaitHealth(h -> h.getJsonObject("region").getInteger("subscriptions") == CLIENTS,
         "every client subscribed on a survivor");
@@ -233,95 +230,28 @@ class FailoverIT {
   /** The clients and instances of the test: closed clients first, then every process still running. */
   private static final class Fleet implements AutoCloseable {
 
-    final List<Instance> instances = new ArrayList<>();
+    final List<JarInstance> instances = new ArrayList<>();
     final List<ResumingClient> clients = new ArrayList<>();
 
     @Override
     public void close() {
       clients.forEach(ResumingClient::close);
-      instances.forEach(Instance::terminate);
-      instances.forEach(Instance::awaitExit);
+      instances.forEach(JarInstance::terminate);
+      instances.forEach(JarInstance::awaitExit);
     }
   }
 
-  /** One instance: the packaged jar in its own JVM, so that a kill is a real SIGKILL. */
-  private static final class Instance {
-
-    final int index;
-    final int port;
-    final int managementPort;
-    final Process process;
-
-    private Instance(int index, int port, int managementPort, Process process) {
-      this.index = index;
-      this.port = port;
-      this.managementPort = managementPort;
-      this.process = process;
+  /** Instance {@code index} of the cluster on loopback: members by a static list, as an operator without Kubernetes would run it. */
+  private static JarInstance start(int index, String redisUrl, List<Integer> clusterPorts) {
+    Map<String, String> environment = new HashMap<>(Map.of("REDIS_URL", redisUrl, "CLUSTER_HOST", "127.0.0.1",
+      "CLUSTER_PORT", clusterPorts.get(index).toString(), "EVENT_BUS_PORT", Integer.toString(RedisProcess.freePort()),
+      "CLUSTER_MEMBERS", clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")),
+      "CLUSTER_MEMBER_TIMEOUT_MS", "4000"));
+    // Clustered by the environment, or (the last one) by Vert.x's own flag.
+    boolean byFlag = index == INSTANCES - 1;
+    if (!byFlag) {
+      environment.put("CLUSTER", "true");
     }
-
-    static Instance start(int index, String redisUrl, List<Integer> clusterPorts) throws IOException {
-      int port = RedisProcess.freePort();
-      int managementPort = RedisProcess.freePort();
-      // Production's serial collector; a small heap and the quick compiler only, as three JVMs share two cores.
-      List<String> command = new ArrayList<>(List.of("java", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx256m",
-        "-jar", JAR.toString()));
-      // Clustered by the environment, or (the last one) by Vert.x's own flag.
-      boolean byFlag = index == INSTANCES - 1;
-      if (byFlag) {
-        command.add("-cluster");
-      }
-      ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectErrorStream(true).redirectOutput(Path.of("target", "failover-" + index + ".log").toFile());
-      builder.environment().keySet().removeIf(key -> key.equals("JWT_SECRET") || key.equals("REDIS_URL"));
-      builder.environment().putAll(Map.of("PORT", Integer.toString(port), "MANAGEMENT_PORT",
-        Integer.toString(managementPort), "HOST", "127.0.0.1", "REDIS_URL", redisUrl, "JWT_SECRET", TestConfig.SECRET,
-        "EVENT_LOOPS", "2"));
-      // A cluster on loopback, members by a static list, as an operator without Kubernetes would run it.
-      if (!byFlag) {
-        builder.environment().put("CLUSTER", "true");
-      }
-      builder.environment().putAll(Map.of("CLUSTER_HOST", "127.0.0.1",
-        "CLUSTER_PORT", clusterPorts.get(index).toString(), "EVENT_BUS_PORT", Integer.toString(RedisProcess.freePort()),
-        "CLUSTER_MEMBERS", clusterPorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(",")),
-        "CLUSTER_MEMBER_TIMEOUT_MS", "4000"));
-      return new Instance(index, port, managementPort, builder.start());
-    }
-
-    void awaitReady() {
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).alias("instance " + index + " ready")
-        .failFast("instance " + index + " exited (see its log under target)", () -> !process.isAlive())
-        .ignoreExceptionsMatching(notListeningYet -> true)
-        .until(() -> Clients.get(port, "/ready").statusCode() == 200);
-    }
-
-    /** Waits until this instance's /health satisfies {@code wanted}. */
-    void awaitHealth(Predicate<JsonObject> wanted, String what) {
-      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).alias("instance " + index + ": " + what)
-        .untilAsserted(() -> {
-          JsonObject health = Clients.get(port, "/health").bodyAsJsonObject();
-          assertThat(wanted.test(health)).as("/health says %s", health).isTrue();
-        });
-    }
-
-    /** SIGKILL: no drain, no goodbye; its sockets are dropped by the kernel. */
-    void kill() throws InterruptedException {
-      process.toHandle().destroyForcibly();
-      assertThat(process.waitFor(10, TimeUnit.SECONDS)).as("instance %d killed", index).isTrue();
-    }
-
-    void terminate() {
-      process.destroy();
-    }
-
-    void awaitExit() {
-      try {
-        if (!process.waitFor(20, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-    }
+    return JarInstance.start("failover-" + index, environment, byFlag ? List.of("-cluster") : List.of());
   }
 }

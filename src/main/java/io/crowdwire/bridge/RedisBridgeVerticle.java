@@ -9,6 +9,7 @@ import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Compact;
+import io.crowdwire.bus.LogRequests.Locate;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.bus.LogRequests.Unwatch;
@@ -66,7 +67,7 @@ public final class RedisBridgeVerticle extends VerticleBase {
       : new RedisEventLog(vertx, config, sink, metrics);
     watches = new ChannelWatches(log);
     SharedReads reads = new SharedReads(log::read);
-    state.backend(log::available, watches::size);
+    state.backend(log::available, watches::size, log::regions);
 
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
       .onSuccess(appended -> {
@@ -77,6 +78,7 @@ public final class RedisBridgeVerticle extends VerticleBase {
         }
       })));
     bus.<Read>localConsumer(Addresses.READ, message -> reply(message, reads.read(message.body())));
+    bus.<Locate>localConsumer(Addresses.LOCATE, message -> reply(message, log.locate(message.body())));
     bus.<Compact>localConsumer(Addresses.COMPACT, message -> reply(message, log.compact(message.body())));
     bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));
     bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));

@@ -10,6 +10,8 @@ public final class Addresses {
   public static final String APPEND = "crowdwire.log.append";
   /** {@link LogRequests.Read} -> {@link LogRequests.History}. */
   public static final String READ = "crowdwire.log.read";
+  /** {@link LogRequests.Locate} -> {@link LogRequests.Located}: where a reader from another region resumes. */
+  public static final String LOCATE = "crowdwire.log.locate";
   /** {@link LogRequests.Compact} -> Boolean: whether the entries were replaced. */
   public static final String COMPACT = "crowdwire.log.compact";
   /** {@link LogRequests.Claim} -> {@link LogRequests.Claimed}. */

@@ -14,6 +14,7 @@ public final class LocalCodec<T> implements MessageCodec<T, T> {
 
   private static final List<Class<?>> LOCAL_TYPES = List.of(
     LogRequests.Append.class, LogRequests.Appended.class, LogRequests.Read.class, LogRequests.History.class,
+    LogRequests.Locate.class, LogRequests.Located.class,
     LogRequests.Watch.class, LogRequests.Unwatch.class, LogRequests.Claim.class, LogRequests.Claimed.class,
     LogRequests.Ack.class, LogRequests.Compact.class, LogRequests.Signal.class, LiveBatch.class, WebhookRequests.Head.class, WebhookRequests.Proceed.class,
     WebhookRequests.Refuse.class, WebhookRequests.Request.class, HttpAnswer.class,

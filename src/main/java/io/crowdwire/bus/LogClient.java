@@ -8,6 +8,8 @@ import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Locate;
+import io.crowdwire.bus.LogRequests.Located;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
 import io.crowdwire.bus.LogRequests.Unwatch;
@@ -38,6 +40,10 @@ public final class LogClient {
 
   public Future<History> read(Read read) {
     return bus.<History>request(Addresses.READ, read, options).map(Message::body);
+  }
+
+  public Future<Located> locate(Locate locate) {
+    return bus.<Located>request(Addresses.LOCATE, locate, options).map(Message::body);
   }
 
   public Future<Boolean> compact(Compact compact) {

@@ -3,6 +3,7 @@ package io.crowdwire.bus;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.EventId;
 import io.crowdwire.model.LogEntry;
+import io.crowdwire.model.OriginVector;
 import java.util.List;
 
 /**
@@ -53,8 +54,37 @@ public final class LogRequests {
    * @param top       the newest id ever appended to the channel ({@link EventId#ZERO} if none)
    * @param recovered false when entries after {@code after} were already dropped by retention: nothing is returned then
    * @param more      the page was full (by count or by bytes): read again after its last entry
+   * @param topCursor the client's id of {@code top} with regions (see {@link io.crowdwire.model.Cursor}); null: top itself
    */
-  public record History(List<LogEntry> entries, EventId top, boolean recovered, boolean more) {
+  public record History(List<LogEntry> entries, EventId top, boolean recovered, boolean more, String topCursor) {
+
+    public History(List<LogEntry> entries, EventId top, boolean recovered, boolean more) {
+      this(entries, top, recovered, more, null);
+    }
+
+    public History withTopCursor(String cursor) {
+      return new History(entries, top, recovered, more, cursor);
+    }
+
+    /** The id a client is given for the top. */
+    public String topClientId() {
+      return topCursor == null ? top.toString() : topCursor;
+    }
+  }
+
+  /**
+   * Where a reader that comes from another region resumes: it had seen, per origin region, the events up to
+   * {@code seen}'s ids. Answered with {@link Located}.
+   */
+  public record Locate(Channel channel, OriginVector seen) {
+  }
+
+  /**
+   * @param after     read after this id, skipping the entries {@code seen} covers: every event the reader has not seen
+   *                  follows it; null when not recovered
+   * @param recovered false when this region has not yet received all the reader saw, or no longer holds all it did not
+   */
+  public record Located(EventId after, boolean recovered) {
   }
 
   /**

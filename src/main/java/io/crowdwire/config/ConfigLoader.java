@@ -218,6 +218,11 @@ public final class ConfigLoader {
     table.put("ANALYTICS_MAX_PAGES_PER_DAY", "analytics.maxPagesPerDay");
     table.put("ANALYTICS_RETENTION_DAYS", "analytics.retentionDays");
     table.put("ANALYTICS_ROLE", "analytics.role");
+    table.put("REGION", "regions.name");
+    table.put("REGION_PEERS", "regions.peers");
+    table.put("REGION_FAILOVER_MS", "regions.failoverMs");
+    table.put("REGION_SWEEP_MS", "regions.sweepMs");
+    table.put("REGION_BATCH", "regions.batch");
     table.put("GROUP_ACK_TIMEOUT_MS", "groups.ackTimeoutMs");
     table.put("GROUP_MAX_IN_FLIGHT", "groups.maxInFlight");
     table.put("GROUP_IDLE_TTL_MS", "groups.idleTtlMs");

@@ -8,10 +8,13 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The whole configuration, one typed object built once by {@link ConfigLoader} and passed down.
@@ -20,7 +23,7 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = false)
 public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events events, Limits limits, Socket socket,
                               Cluster cluster, Channels channels, Groups groups, Permissions permissions,
-                              Webhooks webhooks, Documents documents, Analytics analytics) {
+                              Webhooks webhooks, Documents documents, Analytics analytics, Regions regions) {
 
   /** The secret used when no JWT_SECRET is configured: public on purpose, so nobody mistakes it for security. */
   public static final String DEVELOPMENT_SECRET = "crowdwire-development-secret-do-not-use-in-production";
@@ -60,6 +63,10 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
   /** The HTTP idle timeout must let SockJS heartbeats through, or it would close every quiet SockJS stream. */
   public CrowdwireConfig {
+    if (regions.enabled() && redis.embedded()) {
+      throw new IllegalArgumentException("regions.name (REGION) needs a Redis (REDIS_URL): the embedded store is one"
+        + " process's memory, which no other region can read");
+    }
     if (server.httpIdleTimeoutMs() <= socket.sockJsHeartbeatMs()) {
       throw new IllegalArgumentException("server.httpIdleTimeoutMs (" + server.httpIdleTimeoutMs()
         + ") must be longer than socket.sockJsHeartbeatMs (" + socket.sockJsHeartbeatMs() + ")");
@@ -93,7 +100,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
       }
     }
 
-    private static boolean redisUrl(String text) {
+    static boolean redisUrl(String text) {
       try {
         URI uri = new URI(text);
         return uri.getScheme() != null && (uri.getHost() != null || "unix".equals(uri.getScheme()));
@@ -498,51 +505,55 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   }
 
   public CrowdwireConfig withServer(Server newServer) {
-    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(newServer, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withRedis(Redis newRedis) {
-    return new CrowdwireConfig(server, newRedis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, newRedis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withAuth(Auth newAuth) {
-    return new CrowdwireConfig(server, redis, newAuth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, newAuth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withEvents(Events newEvents) {
-    return new CrowdwireConfig(server, redis, auth, newEvents, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, newEvents, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withLimits(Limits newLimits) {
-    return new CrowdwireConfig(server, redis, auth, events, newLimits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, newLimits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withSocket(Socket newSocket) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, newSocket, cluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, newSocket, cluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withCluster(Cluster newCluster) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, newCluster, channels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, newCluster, channels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withChannels(Channels newChannels) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, newChannels, groups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, newChannels, groups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withGroups(Groups newGroups) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, newGroups, permissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, newGroups, permissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withPermissions(Permissions newPermissions) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, newPermissions, webhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, newPermissions, webhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withWebhooks(Webhooks newWebhooks) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, newWebhooks, documents, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, newWebhooks, documents, analytics, regions);
   }
 
   public CrowdwireConfig withDocuments(Documents newDocuments) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, newDocuments, analytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, newDocuments, analytics, regions);
+  }
+
+  public CrowdwireConfig withRegions(Regions newRegions) {
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, analytics, newRegions);
   }
 
   /**
@@ -573,7 +584,7 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
   }
 
   public CrowdwireConfig withAnalytics(Analytics newAnalytics) {
-    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, newAnalytics);
+    return new CrowdwireConfig(server, redis, auth, events, limits, socket, cluster, channels, groups, permissions, webhooks, documents, newAnalytics, regions);
   }
 
   /**
@@ -625,6 +636,109 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
     /** The role of the query API and the dashboard. */
     public String role(Auth auth) {
       return role == null || role.isBlank() ? auth.adminRole() : role;
+    }
+  }
+
+  /**
+   * Regions sharing events: this one's name and how to reach every other region's Redis. Each region stores every
+   * event; one replicator per region copies the events that originated in each peer (see docs/design.md, Regions).
+   *
+   * @param name       this region ({@code REGION}); empty: a single region, events carry no origin
+   * @param peers      the other regions, {@code name=redis-urls} separated by {@code ;}; the URLs as in {@code redis.url},
+   *                   preceded by {@code cluster:} or {@code sentinel/<master>:} for those modes
+   * @param failoverMs the replicator's lease: when its holder stops renewing it, another member takes over within this
+   * @param sweepMs    how often the replicator re-reads each peer's recently changed channels, for a change notice it
+   *                   missed (notices are pub/sub: one sent while a link is down is lost)
+   * @param batch      entries copied from a peer's channel in one atomic step
+   */
+  public record Regions(String name, String peers, long failoverMs, long sweepMs, int batch) {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
+    private static final Pattern SENTINEL = Pattern.compile("sentinel/([^:]+):(.*)");
+
+    /** A peer region: its name and its Redis, given as {@code redis.url}, {@code redis.mode} and {@code redis.masterName} are. */
+    public record Peer(String name, String url, Redis.Mode mode, String masterName) {
+
+      public Peer {
+        if (commaList(url).isEmpty() || !commaList(url).stream().allMatch(Redis::redisUrl)) {
+          // Not the value itself: it may hold a password.
+          throw new IllegalArgumentException("regions.peers (REGION_PEERS): region '" + name + "' needs one or more"
+            + " URLs as redis.url takes them, like redis://[user:password@]host:port");
+        }
+      }
+
+      @Override
+      public String toString() {
+        return "Peer[name=" + name + ", url=" + UrlMasking.mask(url) + ", mode=" + mode + "]";
+      }
+    }
+
+    public Regions {
+      if (failoverMs < 1_000 || sweepMs <= 0 || batch <= 0) {
+        throw new IllegalArgumentException("regions.failoverMs (REGION_FAILOVER_MS) must be at least 1000, and"
+          + " regions.sweepMs (REGION_SWEEP_MS) and regions.batch (REGION_BATCH) positive");
+      }
+      // The fields are not assigned yet in a compact constructor: the parameters are read, not the accessors.
+      boolean named = name != null && !name.isBlank();
+      if (!named && !peerList(peers).isEmpty()) {
+        throw new IllegalArgumentException("regions.peers (REGION_PEERS) is set but regions.name (REGION) is not");
+      }
+      if (named && !NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("regions.name (REGION) must be 1 to 32 lower-case letters, digits or '-',"
+          + " starting with a letter or digit, not '" + name + "'");
+      }
+      List<String> seen = new ArrayList<>(List.of(named ? name : ""));
+      for (Peer peer : peerList(peers)) {
+        if (seen.contains(peer.name())) {
+          throw new IllegalArgumentException("regions.peers (REGION_PEERS) names region '" + peer.name() + "' twice,"
+            + " or this region itself");
+        }
+        seen.add(peer.name());
+      }
+    }
+
+    public boolean enabled() {
+      return name != null && !name.isBlank();
+    }
+
+    public List<Peer> peerList() {
+      return peerList(peers);
+    }
+
+    private static List<Peer> peerList(String peers) {
+      List<Peer> list = new ArrayList<>();
+      if (peers == null) {
+        return list;
+      }
+      for (String entry : peers.split(";")) {
+        if (entry.isBlank()) {
+          continue;
+        }
+        int equals = entry.indexOf('=');
+        String name = equals < 0 ? "" : entry.substring(0, equals).trim();
+        if (!NAME.matcher(name).matches()) {
+          throw new IllegalArgumentException("regions.peers (REGION_PEERS): each entry is name=redis-url, the name as"
+            + " REGION's; entry " + (list.size() + 1) + " is not");
+        }
+        String target = entry.substring(equals + 1).trim();
+        Matcher sentinel = SENTINEL.matcher(target);
+        Peer peer;
+        if (target.startsWith("cluster:")) {
+          peer = new Peer(name, target.substring("cluster:".length()), Redis.Mode.CLUSTER, null);
+        } else if (sentinel.matches()) {
+          peer = new Peer(name, sentinel.group(2), Redis.Mode.SENTINEL, sentinel.group(1));
+        } else {
+          peer = new Peer(name, target, Redis.Mode.STANDALONE, null);
+        }
+        list.add(peer);
+      }
+      return list;
+    }
+
+    /** How to reach {@code peer}'s Redis: its URLs and mode, with this region's pool and timeout settings. */
+    public static Redis redisOf(Peer peer, Redis local) {
+      return new Redis(peer.url(), 2, local.maxWaiting(), local.reconnectMinMs(), local.reconnectMaxMs(),
+        local.requestTimeoutMs(), peer.mode(), peer.masterName(), 0, local.waitTimeoutMs());
     }
   }
 }

@@ -10,8 +10,11 @@ import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Locate;
+import io.crowdwire.bus.LogRequests.Located;
 import io.crowdwire.bus.LogRequests.Read;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 
 import java.util.List;
 
@@ -29,6 +32,11 @@ public interface EventLog {
 
   Future<History> read(Read request);
 
+  /** See {@link Locate}: a log without regions has no other region's readers, and never recovers them. */
+  default Future<Located> locate(Locate request) {
+    return Future.succeededFuture(new Located(null, false));
+  }
+
   /** See {@link Compact}: true when the entries were replaced, false when they were already gone. */
   Future<Boolean> compact(Compact request);
 
@@ -44,6 +52,11 @@ public interface EventLog {
 
   /** Passes {@code data} to the sinks of every log that watches {@code channel} (this one's too); stores nothing. */
   void signal(Channel channel, String data);
+
+  /** How this region shares events with the others (for /health), null without regions. */
+  default JsonObject regions() {
+    return null;
+  }
 
   /** Whether appends and reads can succeed now. */
   boolean available();

@@ -35,6 +35,7 @@ public final class HealthRoutes {
           .put("connections", region.sum("connections"))
           .put("subscriptions", region.sum("subscriptions"))
           .put("unreachable", new JsonArray(region.unreachable())))
+        .put("regions", state.regions())
         .encode())));
     router.get("/ready").handler(ctx -> {
       JsonArray reasons = new JsonArray();
@@ -47,10 +48,13 @@ public final class HealthRoutes {
       if (!state.ready() && reasons.isEmpty()) {
         reasons.add("starting");
       }
+      boolean ready = reasons.isEmpty();
+      // A lagging or unreachable peer region is said, not a reason to take this instance out: it serves its own events.
+      reasons.addAll(RegionNotes.of(state.regions()));
       ctx.response()
-        .setStatusCode(reasons.isEmpty() ? 200 : 503)
+        .setStatusCode(ready ? 200 : 503)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(new JsonObject().put("ready", reasons.isEmpty()).put("reasons", reasons).encode());
+        .end(new JsonObject().put("ready", ready).put("reasons", reasons).encode());
     });
   }
 }

@@ -5,12 +5,14 @@ import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * What this instance knows about itself, shared by its verticles (each on its own event loop, hence the
@@ -32,10 +34,17 @@ public final class InstanceState implements Metrics.Gauges, MemberState {
   private final RegionStats regionStats = new RegionStats(System::currentTimeMillis);
   private volatile BooleanSupplier backendAvailable = () -> false;
   private volatile IntSupplier watchedChannels = () -> 0;
+  private volatile Supplier<JsonObject> regions = () -> null;
 
-  public void backend(BooleanSupplier available, IntSupplier channels) {
+  public void backend(BooleanSupplier available, IntSupplier channels, Supplier<JsonObject> regions) {
     this.backendAvailable = available;
     this.watchedChannels = channels;
+    this.regions = regions;
+  }
+
+  /** How this region shares events with the others, as this member sees it; null without regions. */
+  public JsonObject regions() {
+    return regions.get();
   }
 
   public void connectionOpened() {

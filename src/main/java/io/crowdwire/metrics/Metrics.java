@@ -16,6 +16,8 @@ import io.vertx.micrometer.MicrometerMetricsOptions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongSupplier;
 
 /**
  * This instance's meters, in its own Prometheus registry (Vert.x's HTTP, event bus, pool and JVM meters join
@@ -124,7 +126,7 @@ public final class Metrics {
   }
 
   /** Analytics hits held unwritten, read from {@code held}. */
-  public void analyticsHeld(java.util.function.LongSupplier held) {
+  public void analyticsHeld(LongSupplier held) {
     Gauge.builder("crowdwire.analytics.hits.held", held, supplier -> supplier.getAsLong())
       .description("Analytics hits counted and not yet written to the store").strongReference(true).register(registry);
   }
@@ -140,6 +142,40 @@ public final class Metrics {
   public void gapFilled(int events) {
     gapFills.increment();
     gapFillEvents.increment(events);
+  }
+
+  /** A peer region's lag as seen by this member: entries read and not yet stored, their age, the last answer's age. */
+  public void regionPeer(String peer, LongSupplier behind, LongSupplier oldestAgeMs, LongSupplier contactAgeMs) {
+    Gauge.builder("crowdwire.region.entries.behind", behind::getAsLong).tag("peer", peer).strongReference(true)
+      .description("Events of the peer region read and not yet stored here").register(registry);
+    Gauge.builder("crowdwire.region.oldest.unreplicated", () -> oldestAgeMs.getAsLong() / 1000.0).tag("peer", peer)
+      .strongReference(true).baseUnit("seconds")
+      .description("Age of the oldest event of the peer region read and not yet stored here").register(registry);
+    Gauge.builder("crowdwire.region.last.contact", () -> contactAgeMs.getAsLong() / 1000.0).tag("peer", peer)
+      .strongReference(true).baseUnit("seconds")
+      .description("Time since the peer region's Redis last answered (-0.001: never)").register(registry);
+  }
+
+  /** 1 on the member that holds the region's replicator lease. */
+  public void regionReplicator(BooleanSupplier holding) {
+    Gauge.builder("crowdwire.region.replicator", () -> holding.getAsBoolean() ? 1 : 0).strongReference(true)
+      .description("1 on the member that copies the other regions' events").register(registry);
+  }
+
+  public void regionCopied(String peer, long events) {
+    Counter.builder("crowdwire.region.copied").tag("peer", peer)
+      .description("Events of the peer region stored here").register(registry).increment(events);
+  }
+
+  public void regionGap(String peer) {
+    Counter.builder("crowdwire.region.gaps").tag("peer", peer)
+      .description("Times the peer region had dropped events before they were copied here (its retention too short)")
+      .register(registry).increment();
+  }
+
+  public void regionFenced() {
+    Counter.builder("crowdwire.region.fenced")
+      .description("Copies refused because a newer replicator held the lease").register(registry).increment();
   }
 
   public void replicaShortfall() {

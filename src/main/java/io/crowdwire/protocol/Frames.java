@@ -35,7 +35,7 @@ public final class Frames {
       if (i > 0) {
         frame.append(',');
       }
-      frame.append("{\"id\":\"").append(entry.id()).append("\",\"data\":").append(entry.data());
+      frame.append("{\"id\":\"").append(entry.clientId()).append("\",\"data\":").append(entry.data());
       if (ackIds) {
         frame.append(",\"ackId\":\"").append(entry.id()).append('"');
       }
@@ -44,9 +44,9 @@ public final class Frames {
     return frame.append("]}").toString();
   }
 
-  public static String subscribed(String collection, EventId lastId, boolean recovered) {
+  public static String subscribed(String collection, String lastId, boolean recovered) {
     return new JsonObject().put("type", "SUBSCRIBED").put("collection", collection)
-      .put("last_id", lastId.toString()).put("recovered", recovered).encode();
+      .put("last_id", lastId).put("recovered", recovered).encode();
   }
 
   public static String error(ErrorCode code, String message, String collection) {

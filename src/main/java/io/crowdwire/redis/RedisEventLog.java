@@ -13,11 +13,14 @@ import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Claimed;
 import io.crowdwire.bus.LogRequests.Compact;
 import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Locate;
+import io.crowdwire.bus.LogRequests.Located;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.metrics.Metrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.NetClientOptions;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.ProtocolVersion;
@@ -39,8 +42,9 @@ import java.util.List;
  */
 public final class RedisEventLog implements EventLog {
 
-  private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/append.lua");
-  private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/read.lua");
+  private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/vector.lua", "/lua/append.lua");
+  static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/vector.lua", "/lua/read.lua");
+  private static final RedisScript LOCATE = RedisScript.load("/lua/trim.lua", "/lua/vector.lua", "/lua/locate.lua");
   private static final RedisScript COMPACT = RedisScript.load("/lua/trim.lua", "/lua/compact.lua");
   private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");
 
@@ -51,10 +55,18 @@ public final class RedisEventLog implements EventLog {
   private final PubSub pubSub;
   private final RedisLiveFeed feed;
   private final Metrics metrics;
+  private final StoredEntries stored;
+  /** This region's name, '' without regions (as the scripts take it). */
+  private final String region;
+  private final ChannelIndex index;
+  /** Null without regions. */
+  private final RegionReplicator replicator;
 
   public RedisEventLog(Vertx vertx, CrowdwireConfig config, LiveSink sink, Metrics metrics) {
     this.config = config;
     this.metrics = metrics;
+    this.region = config.regions().enabled() ? config.regions().name() : "";
+    this.stored = new StoredEntries(region.isEmpty() ? null : region);
     CrowdwireConfig.Redis redis = config.redis();
     // On a cluster each script goes to the master owning the slot of its keys (they share the channel's hash tag).
     this.commands = RedisCommands.create(vertx, redis, redis.poolSize());
@@ -66,7 +78,9 @@ public final class RedisEventLog implements EventLog {
       case SENTINEL -> new SentinelTopology(nodes, redis.endpoints(), redis.masterName());
     };
     this.feed = new RedisLiveFeed(vertx, topology, pubSub, this::read, sink,
-      () -> new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics);
+      () -> new Backoff(redis.reconnectMinMs(), redis.reconnectMaxMs()), metrics, stored);
+    this.index = new ChannelIndex(commands, System::currentTimeMillis);
+    this.replicator = region.isEmpty() ? null : new RegionReplicator(vertx, config, commands, pubSub, metrics);
   }
 
   /** How every Redis client of this instance reaches the configured Redis (the rate limiter has its own pool). */
@@ -91,6 +105,9 @@ public final class RedisEventLog implements EventLog {
 
   @Override
   public Future<Void> start() {
+    if (replicator != null) {
+      replicator.start();
+    }
     return feed.start();
   }
 
@@ -105,11 +122,19 @@ public final class RedisEventLog implements EventLog {
   public Future<Appended> append(Append request) {
     Channel channel = request.channel();
     String deliveryId = request.deliveryId() == null ? "" : request.deliveryId();
-    List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId), RedisKeys.groups(channel));
+    List<String> keys = List.of(RedisKeys.stream(channel), RedisKeys.delivery(channel, deliveryId), RedisKeys.groups(channel),
+      RedisKeys.vector(channel));
     Retention retention = Retention.of(config.events(), channel);
     List<String> args = List.of(request.data(), Integer.toString(retention.maxLength()),
       Long.toString(retention.retentionMs()), RedisKeys.live(channel), deliveryId,
-      Long.toString(config.events().dedupeWindowMs()), pubSub.publish.toString(), Long.toString(config.groups().idleTtlMs()));
+      Long.toString(config.events().dedupeWindowMs()), pubSub.publish.toString(), Long.toString(config.groups().idleTtlMs()),
+      region, RedisKeys.REGION_CHANGES, channel.key());
+    // With regions the channel is listed for the other regions' replicators before its first event is stored.
+    Future<Void> indexed = region.isEmpty() ? Future.succeededFuture() : index.listed(channel);
+    return indexed.compose(ignored -> store(keys, args));
+  }
+
+  private Future<Appended> store(List<String> keys, List<String> args) {
     CrowdwireConfig.Redis redis = config.redis();
     if (redis.waitReplicas() == 0) {
       return APPEND.run(commands, keys, args).map(RedisEventLog::appended);
@@ -138,9 +163,25 @@ public final class RedisEventLog implements EventLog {
     Retention retention = Retention.of(config.events(), request.channel());
     List<String> args = List.of(after, Integer.toString(request.limit()), Long.toString(retention.retentionMs()),
       Integer.toString(retention.maxLength()), Long.toString(request.maxBytes()));
-    return READ.run(commands, List.of(RedisKeys.stream(request.channel())), args)
-      .map(reply -> EventLog.history(request, entries(reply.get(2)), reply.get(3).toInteger() == 1,
-        EventId.parse(reply.get(0).toString()), EventId.parse(reply.get(1).toString())));
+    return READ.run(commands, List.of(RedisKeys.stream(request.channel()), RedisKeys.vector(request.channel())), args)
+      .map(reply -> {
+        EventId top = EventId.parse(reply.get(0).toString());
+        return EventLog.history(request, stored.fromRange(reply.get(2)), reply.get(3).toInteger() == 1, top,
+          EventId.parse(reply.get(1).toString())).withTopCursor(stored.topCursor(top, reply.get(4).toString()));
+      });
+  }
+
+  @Override
+  public Future<Located> locate(Locate request) {
+    if (region.isEmpty()) {
+      return EventLog.super.locate(request);
+    }
+    Retention retention = Retention.of(config.events(), request.channel());
+    List<String> keys = List.of(RedisKeys.stream(request.channel()), RedisKeys.vector(request.channel()));
+    List<String> args = List.of(request.seen().toString(), Long.toString(retention.retentionMs()),
+      Integer.toString(retention.maxLength()));
+    return LOCATE.run(commands, keys, args).map(reply -> reply.get(0).toInteger() == 1
+      ? new Located(EventId.parse(reply.get(1).toString()), true) : new Located(null, false));
   }
 
   @Override
@@ -158,7 +199,7 @@ public final class RedisEventLog implements EventLog {
       request.from() == null ? "$" : request.from().toString());
     List<String> keys = List.of(RedisKeys.stream(request.channel()), RedisKeys.groups(request.channel()));
     return GROUP_CLAIM.run(commands, keys, args)
-      .map(reply -> new Claimed(entries(reply.get(2)), EventId.parse(reply.get(1).toString()), reply.get(0).toInteger() == 1));
+      .map(reply -> new Claimed(stored.fromRange(reply.get(2)), EventId.parse(reply.get(1).toString()), reply.get(0).toInteger() == 1));
   }
 
   @Override
@@ -167,15 +208,6 @@ public final class RedisEventLog implements EventLog {
     Request xack = Request.cmd(Command.XACK).arg(stream).arg(request.group());
     request.ids().forEach(id -> xack.arg(id.toString()));
     return commands.send(stream, xack).map(Response::toInteger);
-  }
-
-  private static List<LogEntry> entries(Response xrange) {
-    List<LogEntry> entries = new ArrayList<>(xrange.size());
-    for (Response entry : xrange) {
-      // Each entry is [id, [field, value]] with the single field "d".
-      entries.add(new LogEntry(EventId.parse(entry.get(0).toString()), entry.get(1).get(1).toString()));
-    }
-    return entries;
   }
 
   @Override
@@ -189,14 +221,22 @@ public final class RedisEventLog implements EventLog {
   }
 
   @Override
+  public JsonObject regions() {
+    return replicator == null ? null : replicator.status();
+  }
+
+  @Override
   public boolean available() {
     return feed.connected();
   }
 
   @Override
   public Future<Void> close() {
-    feed.close();
-    commands.close();
-    return Future.succeededFuture();
+    Future<Void> released = replicator == null ? Future.succeededFuture() : replicator.close();
+    return released.eventually(() -> {
+      feed.close();
+      commands.close();
+      return Future.succeededFuture();
+    });
   }
 }

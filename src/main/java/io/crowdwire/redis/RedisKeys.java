@@ -34,6 +34,33 @@ final class RedisKeys {
     return PREFIX + tag(channel) + ":groups";
   }
 
+  /** The channel's origin vector with regions: origin region -> id of its last event stored here (vector.lua). */
+  static String vector(Channel channel) {
+    return PREFIX + tag(channel) + ":vec";
+  }
+
+  /** How far this region has copied {@code peer}'s events of the channel: "epoch origin-id" (replicate.lua). */
+  static String position(Channel channel, String peer) {
+    return PREFIX + tag(channel) + ":from:" + peer;
+  }
+
+  /** The channels this region has stored events of, scored by the time of the last: what peers' replicators read. */
+  static final String REGION_CHANNELS = PREFIX + "{regions}:channels";
+  /** The replicator's lease, {@code <epoch> <holder>} (one replicator per region). */
+  static final String REGION_LEASE = PREFIX + "{regions}:lease";
+  /** Bumped at each acquisition of the lease: the fencing epoch. */
+  static final String REGION_EPOCH = PREFIX + "{regions}:epoch";
+  /** The time the replicator last wrote it, in ms: how peers tell it is alive when its channels are idle. */
+  static final String REGION_HEARTBEAT = PREFIX + "{regions}:heartbeat";
+  /** Plain pub/sub (every node of a cluster gets it): the key of each channel an event was appended to. */
+  static final String REGION_CHANGES = PREFIX + "regions:changed";
+
+  /** The channel a key of {@link #REGION_CHANNELS} names. */
+  static Channel channelOf(String key) {
+    int slash = key.indexOf('/');
+    return slash < 0 ? null : new Channel(key.substring(0, slash), key.substring(slash + 1));
+  }
+
   /** The pub/sub channel carrying the channel's live entries; it shares the hash tag, so its slot too. */
   static String live(Channel channel) {
     return PREFIX + tag(channel);

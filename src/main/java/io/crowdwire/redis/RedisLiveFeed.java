@@ -64,9 +64,12 @@ final class RedisLiveFeed {
   private long pingTimer = -1;
   private boolean closed;
 
+  private final StoredEntries stored;
+
   RedisLiveFeed(Vertx vertx, RedisTopology topology, PubSub pubSub, Function<Read, Future<History>> reader,
-                EventLog.LiveSink sink, Supplier<Backoff> backoffs, Metrics metrics) {
+                EventLog.LiveSink sink, Supplier<Backoff> backoffs, Metrics metrics, StoredEntries stored) {
     this.vertx = vertx;
+    this.stored = stored;
     this.topology = topology;
     this.pubSub = pubSub;
     this.reader = reader;
@@ -284,13 +287,11 @@ final class RedisLiveFeed {
       sink.signal(feed.channel, payload.substring(SIGNAL_PREFIX.length()));
       return;
     }
-    int space = payload.indexOf(' ');
-    EventId id = space > 0 ? EventId.parse(payload.substring(0, space)) : null;
-    if (id == null) {
+    LogEntry entry = stored.fromLive(payload);
+    if (entry == null) {
       LOG.error("Ignoring a malformed live message on {}", feed.channel);
       return;
     }
-    LogEntry entry = new LogEntry(id, payload.substring(space + 1));
     if (!feed.healing) {
       relay(feed, entry);
     } else if (feed.held.size() < MAX_HELD) {

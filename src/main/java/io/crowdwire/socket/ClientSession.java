@@ -3,6 +3,7 @@ package io.crowdwire.socket;
 import io.crowdwire.auth.AccessDenied;
 import io.crowdwire.auth.Principal;
 import io.crowdwire.model.Channel;
+import io.crowdwire.model.Cursor;
 import io.crowdwire.model.EventId;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogRequests.Append;
@@ -325,12 +326,12 @@ final class ClientSession {
       sendError(ErrorCode.INVALID_FIELD, e.getMessage(), collection);
       return;
     }
-    EventId resumeAfter;
+    Cursor resumeAfter;
     Object lastId = message.getValue("lastId");
     if (lastId == null || "$".equals(lastId)) {
       resumeAfter = null;
     } else {
-      resumeAfter = lastId instanceof String || lastId instanceof Number ? EventId.parse(lastId.toString()) : null;
+      resumeAfter = lastId instanceof String || lastId instanceof Number ? Cursor.parse(lastId.toString()) : null;
       if (resumeAfter == null) {
         sendError(ErrorCode.INVALID_LAST_ID,
           "field 'lastId' must be \"$\", \"0\" or an event id such as \"1700000000000-0\"", collection);

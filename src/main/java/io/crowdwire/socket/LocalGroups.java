@@ -52,7 +52,7 @@ final class LocalGroups {
           }
           return;
         }
-        session.send(Frames.subscribed(channel.collection(), joined.top(), true));
+        session.send(Frames.subscribed(channel.collection(), joined.top().toString(), true));
         byChannel.computeIfAbsent(channel, c -> new HashMap<>())
           .computeIfAbsent(member.group(), group -> created(channel, group, joined.top()))
           .join(member);

@@ -1,10 +1,14 @@
 package io.crowdwire.socket;
 
 import io.crowdwire.model.Channel;
+import io.crowdwire.model.Cursor;
+import io.crowdwire.model.OriginVector;
 import io.crowdwire.model.EventId;
 import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.model.LogEntry;
 import io.crowdwire.bus.LogRequests.History;
+import io.crowdwire.bus.LogRequests.Locate;
+import io.crowdwire.bus.LogRequests.Located;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.filter.Filter;
 import io.crowdwire.protocol.Frames;
@@ -35,8 +39,12 @@ final class Subscription implements ClientSubscription {
   private final ClientSession session;
   private final SocketServices services;
   private final Channel channel;
-  /** Where the client resumes from: null for live only ("$" or absent), {@link EventId#ZERO} for everything. */
-  private final EventId resumeAfter;
+  /** Where the client resumes from: null for live only ("$" or absent); a cursor of id 0 for everything. */
+  private final Cursor resume;
+  /** With a cursor from another region: the events it had seen, skipped wherever they come in this region's order. */
+  private OriginVector seen;
+  /** The stream id the replay starts after, once known. */
+  private EventId resumeAfter;
   /** Null: every event. */
   private final Filter filter;
   private final List<LogEntry> held = new ArrayList<>();
@@ -48,11 +56,11 @@ final class Subscription implements ClientSubscription {
   /** The write queue's drain a replay waits for, given up on cancel. */
   private Future<Void> waiting;
 
-  Subscription(ClientSession session, SocketServices services, Channel channel, EventId resumeAfter, Filter filter) {
+  Subscription(ClientSession session, SocketServices services, Channel channel, Cursor resume, Filter filter) {
     this.session = session;
     this.services = services;
     this.channel = channel;
-    this.resumeAfter = resumeAfter;
+    this.resume = resume;
     this.filter = filter;
   }
 
@@ -77,13 +85,18 @@ final class Subscription implements ClientSubscription {
           services.log().unwatch(channel);
         }
       })
-      .compose(ignored -> session.storeRequest(services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize, pageBytes))))
+      .compose(ignored -> startingPoint())
+      .compose(start -> {
+        resumeAfter = start.after();
+        return session.storeRequest(services.log().read(new Read(channel, resumeAfter, resumeAfter == null ? 0 : pageSize, pageBytes)))
+          .map(first -> start.recovered() ? first : new History(List.of(), first.top(), false, false, first.topCursor()));
+      })
       .onSuccess(first -> {
         if (cancelled) {
           return;
         }
-        session.send(Frames.subscribed(channel.collection(), first.top(), first.recovered()));
-        if (resumeAfter == null || !first.recovered()) {
+        session.send(Frames.subscribed(channel.collection(), first.topClientId(), first.recovered()));
+        if (resume == null || !first.recovered()) {
           // Live only, or a cursor older than retention: never a partial replay; continue from the top.
           delivered = first.top();
           goLive();
@@ -97,6 +110,21 @@ final class Subscription implements ClientSubscription {
           session.subscriptionFailed(channel, failure);
         }
       });
+  }
+
+  /**
+   * Where the replay starts: after the cursor's own id when it was read in this region (or is a plain id), else
+   * where this region's stream holds everything its vector lacks, if it can tell (not recovered otherwise).
+   */
+  private Future<Located> startingPoint() {
+    if (resume == null) {
+      return Future.succeededFuture(new Located(null, true));
+    }
+    if (resume.readIn(services.config().regions().enabled() ? services.config().regions().name() : null)) {
+      return Future.succeededFuture(new Located(resume.local(), true));
+    }
+    seen = resume.seen();
+    return session.storeRequest(services.log().locate(new Locate(channel, seen)));
   }
 
   @Override
@@ -132,7 +160,7 @@ final class Subscription implements ClientSubscription {
       return;
     }
     // The frame shared by every subscriber of this instance fits when this one wants the whole batch.
-    if (batch.entries().get(0).id().isAfter(delivered)
+    if (batch.entries().get(0).id().isAfter(delivered) && seen == null
       && (filter == null || batch.records().stream().allMatch(filter::matches))) {
       delivered = batch.last();
       if (session.sendLive(batch)) {
@@ -220,7 +248,8 @@ final class Subscription implements ClientSubscription {
       LogEntry entry = entries.get(i);
       if (entry.id().isAfter(delivered)) {
         delivered = entry.id();
-        if (filter == null || filter.matches(recordAt.apply(i))) {
+        if ((seen == null || entry.origin() == null || !seen.covers(entry.origin()))
+          && (filter == null || filter.matches(recordAt.apply(i)))) {
           fresh.add(entry);
         }
       }

@@ -14,6 +14,7 @@ import static io.crowdwire.analytics.AnalyticsTest.FIREFOX;
 import static io.crowdwire.analytics.AnalyticsTest.browser;
 import static io.crowdwire.analytics.AnalyticsTest.hits;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -49,7 +50,9 @@ class AnalyticsOutageTest {
       long lost = BUFFER - written;
       assertThat(lost).as("held hits lost").isZero();
       assertThat(Clients.metric(instance, "crowdwire_analytics_hits_held")).isZero();
-      assertThat(AnalyticsTest.day(instance.port(), AnalyticsTest.today()).getLong("uniqueVisitors")).isEqualTo(BUFFER);
+      // Visitors are a HyperLogLog's estimate (0.81% standard error), their hashes salted anew each day: not exact.
+      assertThat(AnalyticsTest.day(instance.port(), AnalyticsTest.today()).getLong("uniqueVisitors"))
+        .isCloseTo((long) BUFFER, within(2L));
     }
   }
 

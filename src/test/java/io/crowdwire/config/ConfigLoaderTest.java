@@ -7,6 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -46,8 +47,47 @@ class ConfigLoaderTest {
 
   @Test
   void everyDocumentedVariableMapsToAKeyThatExists() {
-    ConfigLoader.ENVIRONMENT.forEach((variable, path) ->
-      assertThat(ConfigLoader.load(null, Map.of(variable, sample(path)))).as(variable).isNotNull());
+    ConfigLoader.ENVIRONMENT.forEach((variable, path) -> {
+      // Regions need a Redis and a name of their own.
+      Map<String, String> environment = new HashMap<>(path.startsWith("regions.")
+        ? Map.of("REDIS_URL", "redis://r:6379", "REGION", "eu") : Map.of());
+      environment.put(variable, sample(path));
+      assertThat(ConfigLoader.load(null, environment)).as(variable).isNotNull();
+    });
+  }
+
+  @Test
+  void regionsNameThisOneAndReachTheOthersRedisInAnyMode() {
+    CrowdwireConfig config = ConfigLoader.load(null, Map.of("REDIS_URL", "redis://eu:6379", "REGION", "eu",
+      "REGION_PEERS", "us=redis://us:6379; ap=cluster:redis://ap1:7000,redis://ap2:7000;sa=sentinel/main:redis://s1:26379"));
+    List<CrowdwireConfig.Regions.Peer> peers = config.regions().peerList();
+    assertThat(peers).extracting(CrowdwireConfig.Regions.Peer::name).containsExactly("us", "ap", "sa");
+    assertThat(peers.get(0).mode()).isEqualTo(CrowdwireConfig.Redis.Mode.STANDALONE);
+    assertThat(peers.get(1).mode()).isEqualTo(CrowdwireConfig.Redis.Mode.CLUSTER);
+    assertThat(peers.get(1).url()).isEqualTo("redis://ap1:7000,redis://ap2:7000");
+    assertThat(peers.get(2).mode()).isEqualTo(CrowdwireConfig.Redis.Mode.SENTINEL);
+    assertThat(peers.get(2).masterName()).isEqualTo("main");
+    assertThat(CrowdwireConfig.Regions.redisOf(peers.get(1), config.redis()).endpoints()).hasSize(2);
+    assertThat(ConfigLoader.defaults().regions().enabled()).as("one region by default").isFalse();
+  }
+
+  @Test
+  void regionsThatCannotWorkStopTheStart() {
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REGION", "eu")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a Redis");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REDIS_URL", "redis://r:6379", "REGION_PEERS", "us=redis://us:6379")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("REGION) is not");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REDIS_URL", "redis://r:6379", "REGION", "EU!")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("lower-case");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REDIS_URL", "redis://r:6379", "REGION", "eu",
+      "REGION_PEERS", "eu=redis://other:6379")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REDIS_URL", "redis://r:6379", "REGION", "eu",
+      "REGION_PEERS", "redis://us:6379")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("name=redis-url");
+    assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("REDIS_URL", "redis://r:6379", "REGION", "eu",
+      "REGION_PEERS", "us=not a url")))
+      .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("redis.url");
   }
 
   @Test
@@ -76,6 +116,15 @@ class ConfigLoaderTest {
     String key = path.substring(path.lastIndexOf('.') + 1);
     if (List.of("webhookAuth", "allowAnonymous", "compression", "enabled", "anonymous").contains(key)) {
       return "true";
+    }
+    if (path.equals("regions.name")) {
+      return "eu";
+    }
+    if (path.equals("regions.failoverMs")) {
+      return "5000";
+    }
+    if (path.equals("regions.peers")) {
+      return "us=redis://us:6379;ap=cluster:redis://ap1:7000,redis://ap2:7000";
     }
     if (key.equals("discovery")) {
       return "dns";

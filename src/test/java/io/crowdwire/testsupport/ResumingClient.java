@@ -26,6 +26,9 @@ public final class ResumingClient implements AutoCloseable {
   private final Duration reconnectDelay;
   private final String token = Tokens.user("resumer");
   private final List<String> ids = new ArrayList<>();
+  /** The {@code data.record.id} of each event, in order: the same event has another id in another region. */
+  private final List<String> records = new ArrayList<>();
+  private final AtomicInteger notRecovered = new AtomicInteger();
   private final AtomicInteger connects = new AtomicInteger();
   private final AtomicInteger subscriptions = new AtomicInteger();
   private String lastId;
@@ -79,10 +82,17 @@ public final class ResumingClient implements AutoCloseable {
       for (Object event : events) {
         String id = ((JsonObject) event).getString("id");
         ids.add(id);
+        JsonObject record = ((JsonObject) event).getJsonObject("data", new JsonObject()).getJsonObject("record");
+        if (record != null) {
+          records.add(record.getString("id"));
+        }
         lastId = id;
       }
     } else if ("SUBSCRIBED".equals(frame.getString("type"))) {
       subscriptions.incrementAndGet();
+      if (!frame.getBoolean("recovered", true)) {
+        notRecovered.incrementAndGet();
+      }
       if (lastId == null) {
         // Like an SDK user who subscribed live: the next reconnect resumes from what was current then.
         lastId = frame.getString("last_id");
@@ -92,6 +102,15 @@ public final class ResumingClient implements AutoCloseable {
 
   public synchronized List<String> ids() {
     return new ArrayList<>(ids);
+  }
+
+  public synchronized List<String> records() {
+    return new ArrayList<>(records);
+  }
+
+  /** Subscriptions answered {@code recovered: false}: the client's last id could not be resumed from. */
+  public int notRecovered() {
+    return notRecovered.get();
   }
 
   public synchronized int count() {
