@@ -121,7 +121,19 @@ class RegionFaultsIT {
       int nowhere = RedisProcess.freePort();
       usToAp.switchTo(nowhere);
       apToUs.switchTo(nowhere);
-      sleep(10_000);
+      long cutAt = System.currentTimeMillis();
+      // us says it has lost ap, and stays ready: it serves its own events and eu's.
+      int usPort = inProcess.get("us").port();
+      await("us's /ready names ap").atMost(Duration.ofSeconds(9)).pollInterval(Duration.ofMillis(200)).until(() ->
+        Clients.get(usPort, "/ready").bodyAsJsonObject().getJsonArray("reasons").encode().contains("region ap unreachable"));
+      HttpResponse<Buffer> ready = Clients.get(usPort, "/ready");
+      assertThat(ready.statusCode()).as(ready.bodyAsString()).isEqualTo(200);
+      JsonObject usHealth = Clients.get(usPort, "/health").bodyAsJsonObject();
+      JsonObject apSeenFromUs = usHealth.getJsonObject("regions").getJsonArray("peers").stream().map(JsonObject.class::cast)
+        .filter(peer -> peer.getString("region").equals("ap")).findFirst().orElseThrow();
+      assertThat(apSeenFromUs.getLong("lastContactAgeMs")).as("%s", apSeenFromUs).isGreaterThan(3_000);
+      faults.add("us-ap cut: us ready with " + ready.bodyAsJsonObject().getJsonArray("reasons"));
+      sleep(Math.max(0, cutAt + 10_000 - System.currentTimeMillis()));
       usToAp.switchTo(redis.get("ap").port());
       apToUs.switchTo(redis.get("us").port());
       faults.add("us-ap cut for 10 s");

@@ -69,6 +69,8 @@ final class PeerReplicator {
   private volatile long lastContactMs;
   private volatile long peerHeartbeatMs;
   private boolean sweeping;
+  /** A sweep asked for while one was running: done after it ({@code true}: of every channel). */
+  private Boolean sweepAgain;
 
   PeerReplicator(Vertx vertx, CrowdwireConfig config, CrowdwireConfig.Regions.Peer peer, RedisCommands local,
                  PubSub localPubSub, RegionLease lease, Metrics metrics) {
@@ -119,7 +121,11 @@ final class PeerReplicator {
 
   /** Reads the peer's channels changed lately ({@code all}: every one it lists), catching what notices missed. */
   void sweep(boolean all) {
-    if (!lease.held() || sweeping) {
+    if (!lease.held()) {
+      return;
+    }
+    if (sweeping) {
+      sweepAgain = all || Boolean.TRUE.equals(sweepAgain);
       return;
     }
     sweeping = true;
@@ -128,6 +134,11 @@ final class PeerReplicator {
         .arg(from).arg("+inf").arg("WITHSCORES"))
       .onComplete(done -> {
         sweeping = false;
+        if (sweepAgain != null) {
+          boolean again = sweepAgain;
+          sweepAgain = null;
+          sweep(again);
+        }
         if (done.failed()) {
           LOG.debug("Region {}: its channel list could not be read: {}", peer, done.cause().getMessage());
           return;
@@ -198,9 +209,15 @@ final class PeerReplicator {
     List<LogEntry> entries = peerEntries.fromRange(reply.get(1));
     boolean more = entries.size() >= config.regions().batch();
     if (deleted != null && deleted.isAfter(copy.scanned)) {
-      // The peer dropped entries this region never read (a partition longer than the peer's retention).
-      LOG.error("Region {}: channel {} lost entries up to {} before they were copied here", peer, copy.channel, deleted);
-      metrics.regionGap(peer);
+      if (copy.scanned.equals(EventId.ZERO)) {
+        // A channel first copied now: its older history was trimmed before regions met, not lost in a partition.
+        LOG.info("Region {}: channel {} is copied from what the peer still holds, after {}", peer, copy.channel, deleted);
+      } else {
+        // The peer dropped entries this region never read (a partition longer than the peer's retention).
+        LOG.error("Region {}: channel {} lost entries up to {} before they were copied here", peer, copy.channel, deleted);
+        metrics.regionGap(peer);
+      }
+      copy.scanned = deleted;
     }
     List<LogEntry> own = new ArrayList<>();
     for (LogEntry entry : entries) {

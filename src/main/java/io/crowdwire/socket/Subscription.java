@@ -236,6 +236,8 @@ final class Subscription implements ClientSubscription {
     live = true;
     deliver(held, decoding(held), true);
     held.clear();
+    // Nothing appended from now on is covered: the region had every event the vector covers when it was located.
+    seen = null;
   }
 
   /**

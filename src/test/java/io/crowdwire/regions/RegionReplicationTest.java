@@ -182,4 +182,45 @@ class RegionReplicationTest {
     ap.expectSilence(Duration.ofMillis(500));
     assertThat(first).isNotNull();
   }
+
+  @Test
+  void aRegionThatHasNotYetReceivedWhatTheClientSawSaysNotRecoveredAndGoesLive() {
+    String collection = "ahead";
+    WsClient reader = subscriber("eu", collection, null);
+    assertThat(Clients.await(post(regions.first("eu").port(), collection, "eu", 0)).statusCode()).isEqualTo(200);
+    Cursor read = Cursor.parse(reader.events(1, WAIT).get(0).getString("id"));
+    await().atMost(WAIT).until(() -> regions.redis.get("ap").command("XLEN", "cw:{postgres/" + collection + "}:log").equals(":1"));
+    // As if the client had seen an eu event that ap has not received yet.
+    Cursor ahead = Cursor.parse(read.local() + "@eu;eu=" + read.local().next(read.local().millis() + 60_000));
+    WsClient moved = regions.fleet.client(regions.first("ap"), "postgres", "ahead");
+    JsonObject subscribed = moved.subscribed(collection, ahead.toString());
+    assertThat(subscribed.getBoolean("recovered")).isFalse();
+    moved.expectSilence(Duration.ofMillis(300));
+    assertThat(Clients.await(post(regions.first("us").port(), collection, "us", 1)).statusCode()).isEqualTo(200);
+    assertThat(recordId(moved.events(1, WAIT).get(0))).as("live from then on").isEqualTo("us-1");
+  }
+
+  @Test
+  void aConsumerGroupIsPerRegion() {
+    String collection = "grouped";
+    WsClient inEu = regions.fleet.client(regions.first("eu"), "postgres", "g-eu");
+    WsClient inUs = regions.fleet.client(regions.first("us"), "postgres", "g-us");
+    // A group is created on a channel that has entries: one event first.
+    assertThat(Clients.await(post(regions.first("eu").port(), collection, "eu", 0)).statusCode()).isEqualTo(200);
+    await().atMost(WAIT).until(() -> regions.redis.get("us").command("XLEN", "cw:{postgres/" + collection + "}:log").equals(":1"));
+    for (WsClient member : List.of(inEu, inUs)) {
+      member.send(new JsonObject().put("type", "SUBSCRIBE").put("collection", collection).put("group", "workers"));
+      assertThat(member.next(frame -> "SUBSCRIBED".equals(frame.getString("type")), WAIT)).isNotNull();
+    }
+    for (int n = 1; n <= 6; n++) {
+      String origin = n % 2 == 0 ? "eu" : "us";
+      assertThat(Clients.await(post(regions.first(origin).port(), collection, origin, n)).statusCode()).isEqualTo(200);
+    }
+    // Each region's group delivers every event to its own member: one group name, two groups.
+    for (WsClient member : List.of(inEu, inUs)) {
+      Set<String> got = new HashSet<>();
+      member.events(6, WAIT).forEach(event -> got.add(recordId(event)));
+      assertThat(got).hasSize(6);
+    }
+  }
 }
