@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -275,5 +276,43 @@ class DeploymentManifestsTest {
     assertThat(nginxConf).exists();
     assertThat(Files.readString(nginxConf))
       .contains("proxy_set_header Upgrade $http_upgrade", "server crowdwire:" + DEFAULTS.server().port());
+  }
+
+  @Test
+  void eachRegionsOverlayNamesItselfAndEveryOtherRegionOnce() throws IOException {
+    Path overlays = Path.of("k8s/overlays");
+    List<String> regions;
+    try (Stream<Path> listed = Files.list(overlays)) {
+      regions = listed.filter(Files::isDirectory).map(dir -> dir.getFileName().toString()).sorted().toList();
+    }
+    assertThat(regions).hasSizeGreaterThanOrEqualTo(2);
+    JsonNode redisService = one("Service", "crowdwire-redis");
+    for (String region : regions) {
+      Path dir = overlays.resolve(region);
+      JsonNode kustomization = documents(dir.resolve("kustomization.yaml")).get(0);
+      List<String> resources = new ArrayList<>();
+      kustomization.get("resources").forEach(r -> resources.add(r.asText()));
+      assertThat(resources).as(region).contains("../../base");
+      assertThat(kustomization.path("namespace").asText()).isEqualTo("crowdwire-" + region);
+      kustomization.get("patches").forEach(patch -> assertThat(dir.resolve(patch.get("path").asText())).exists());
+      resources.stream().filter(r -> !r.startsWith("..")).forEach(r -> assertThat(dir.resolve(r)).exists());
+
+      Map<String, String> environment = new HashMap<>(Map.of("REDIS_URL", "redis://crowdwire-redis:6379"));
+      for (JsonNode variable : documents(dir.resolve("region.yaml")).get(0).at("/spec/template/spec/containers/0/env")) {
+        environment.put(variable.get("name").asText(), variable.get("value").asText());
+      }
+      assertThat(environment.get("REGION")).as(region).isEqualTo(region);
+      // Read as the application reads it: each peer once, never this region, every other overlay's region.
+      CrowdwireConfig config = ConfigLoader.load(null, environment);
+      assertThat(config.regions().peerList()).extracting(CrowdwireConfig.Regions.Peer::name)
+        .containsExactlyInAnyOrderElementsOf(regions.stream().filter(other -> !other.equals(region)).toList());
+
+      // Peers reach this region's Redis: the service and the policy select the Redis pods, on its named port.
+      for (JsonNode manifest : documents(dir.resolve("redis-peers.yaml"))) {
+        JsonNode selector = manifest.path("kind").asText().equals("Service")
+          ? manifest.at("/spec/selector") : manifest.at("/spec/podSelector/matchLabels");
+        assertThat(selector).as("%s in %s", manifest.path("kind").asText(), region).isEqualTo(redisService.at("/spec/selector"));
+      }
+    }
   }
 }
