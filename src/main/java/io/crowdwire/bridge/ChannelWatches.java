@@ -45,6 +45,10 @@ final class ChannelWatches {
     }
   }
 
+  boolean watching(Channel channel) {
+    return watches.containsKey(channel);
+  }
+
   int size() {
     return watches.size();
   }

@@ -9,6 +9,7 @@ import io.crowdwire.bus.LogRequests.Ack;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.bus.LogRequests.Claim;
 import io.crowdwire.bus.LogRequests.Compact;
+import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Locate;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.bus.LogRequests.Signal;
@@ -51,10 +52,17 @@ public final class RedisBridgeVerticle extends VerticleBase {
     EventBus bus = vertx.eventBus();
     LiveCoalescer live = new LiveCoalescer(vertx, context, config.socket().liveBatchMs(),
       config.limits().replayPageSize(), batch -> bus.publish(Addresses.LIVE, batch, LOCAL));
+    ReplayCache recent = new ReplayCache(config.events(), System::currentTimeMillis);
     EventLog.LiveSink sink = new EventLog.LiveSink() {
       @Override
       public void accept(Channel channel, LogEntry entry) {
+        recent.relayed(channel, entry);
         live.accept(channel, entry);
+      }
+
+      @Override
+      public void interrupted(Channel channel) {
+        recent.forget(channel);
       }
 
       @Override
@@ -66,7 +74,13 @@ public final class RedisBridgeVerticle extends VerticleBase {
       ? new MemoryEventLog(config.events(), config.groups(), sink, System::currentTimeMillis)
       : new RedisEventLog(vertx, config, sink, metrics);
     watches = new ChannelWatches(log);
-    SharedReads reads = new SharedReads(log::read);
+    SharedReads reads = new SharedReads(read -> {
+      History cached = recent.read(read);
+      if (read.after() != null) {
+        metrics.resumeRead(cached != null);
+      }
+      return cached != null ? Future.succeededFuture(cached) : log.read(read);
+    });
     state.backend(log::available, watches::size, log::regions);
 
     bus.<Append>localConsumer(Addresses.APPEND, message -> reply(message, log.append(message.body())
@@ -83,7 +97,13 @@ public final class RedisBridgeVerticle extends VerticleBase {
     bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));
     bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
-    bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
+    bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> {
+      Channel channel = message.body().channel();
+      watches.release(channel);
+      if (!watches.watching(channel)) {
+        recent.forget(channel);
+      }
+    });
     bus.<Signal>localConsumer(Addresses.SIGNAL, message -> log.signal(message.body().channel(), message.body().data()));
     return log.start();
   }

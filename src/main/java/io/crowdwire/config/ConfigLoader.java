@@ -174,6 +174,8 @@ public final class ConfigLoader {
     table.put("RETENTION_MS", "events.retentionMs");
     table.put("RETENTION_MAX_LENGTH", "events.maxLength");
     table.put("DEDUPE_WINDOW_MS", "events.dedupeWindowMs");
+    table.put("REPLAY_CACHE_EVENTS", "events.replayCacheEvents");
+    table.put("REPLAY_CACHE_BYTES", "events.replayCacheBytes");
     table.put("WEBHOOK_MAX_BODY_BYTES", "limits.webhookBodyBytes");
     table.put("MAX_FRAME_BYTES", "limits.frameBytes");
     table.put("MAX_SUBSCRIPTIONS", "limits.subscriptionsPerConnection");

@@ -67,6 +67,10 @@ public interface EventLog {
   interface LiveSink {
     void accept(Channel channel, LogEntry entry);
 
+    /** The channel's live relay broke: entries relayed next may not follow on from those before (a gap fill). */
+    default void interrupted(Channel channel) {
+    }
+
     /** A signal of a watched channel: unordered with its entries, at most once. */
     default void signal(Channel channel, String data) {
     }

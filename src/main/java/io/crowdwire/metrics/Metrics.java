@@ -27,6 +27,10 @@ import java.util.function.LongSupplier;
 public final class Metrics {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter resumeReadsFromMemory = Counter.builder("crowdwire.replay.reads").tag("from", "memory")
+    .description("Reads after a cursor (resumes and their next pages) answered from the replay cache").register(registry);
+  private final Counter resumeReadsFromStore = Counter.builder("crowdwire.replay.reads").tag("from", "store")
+    .description("Reads after a cursor (resumes and their next pages) answered by the store").register(registry);
   private final Counter duplicates = Counter.builder("crowdwire.events.duplicates")
     .description("Webhook deliveries recognised as retries and not stored again").register(registry);
   private final Counter delivered = Counter.builder("crowdwire.events.delivered")
@@ -176,6 +180,11 @@ public final class Metrics {
   public void regionFenced() {
     Counter.builder("crowdwire.region.fenced")
       .description("Copies refused because a newer replicator held the lease").register(registry).increment();
+  }
+
+  /** A read with a cursor (a resume, a replay's next page): answered from the bridge's memory or from the store. */
+  public void resumeRead(boolean fromMemory) {
+    (fromMemory ? resumeReadsFromMemory : resumeReadsFromStore).increment();
   }
 
   public void replicaShortfall() {

@@ -581,6 +581,7 @@ final class RedisLiveFeed {
       state = State.UNSUBSCRIBED;
       placement++;
       healing = started;
+      sink.interrupted(channel);
     }
   }
 }

@@ -57,7 +57,7 @@ abstract class RealtimeContract {
       CrowdwireConfig base = config();
       CrowdwireConfig.Events events = base.events();
       tight = fleet.start(base.withEvents(new CrowdwireConfig.Events(events.defaultDatabase(), TIGHT_RETENTION_MS,
-        TIGHT_MAX_LENGTH, events.dedupeWindowMs())));
+        TIGHT_MAX_LENGTH, events.dedupeWindowMs(), events.replayCacheEvents(), events.replayCacheBytes())));
     }
     return tight;
   }
