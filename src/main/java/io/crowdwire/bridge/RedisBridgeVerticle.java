@@ -73,7 +73,8 @@ public final class RedisBridgeVerticle extends VerticleBase {
     log = config.redis().embedded()
       ? new MemoryEventLog(config.events(), config.groups(), sink, System::currentTimeMillis)
       : new RedisEventLog(vertx, config, sink, metrics);
-    watches = new ChannelWatches(log);
+    CrowdwireConfig.Events events = config.events();
+    watches = new ChannelWatches(log, vertx, events.replayCacheEvents() > 0 ? events.replayCacheLingerMs() : 0, recent::forget);
     SharedReads reads = new SharedReads(read -> {
       History cached = recent.read(read);
       if (read.after() != null) {
@@ -97,13 +98,7 @@ public final class RedisBridgeVerticle extends VerticleBase {
     bus.<Claim>localConsumer(Addresses.CLAIM, message -> reply(message, log.claim(message.body())));
     bus.<Ack>localConsumer(Addresses.ACK, message -> reply(message, log.ack(message.body())));
     bus.<Watch>localConsumer(Addresses.WATCH, message -> reply(message, watches.acquire(message.body().channel())));
-    bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> {
-      Channel channel = message.body().channel();
-      watches.release(channel);
-      if (!watches.watching(channel)) {
-        recent.forget(channel);
-      }
-    });
+    bus.<Unwatch>localConsumer(Addresses.UNWATCH, message -> watches.release(message.body().channel()));
     bus.<Signal>localConsumer(Addresses.SIGNAL, message -> log.signal(message.body().channel(), message.body().data()));
     return log.start();
   }

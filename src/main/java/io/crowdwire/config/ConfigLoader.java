@@ -176,6 +176,7 @@ public final class ConfigLoader {
     table.put("DEDUPE_WINDOW_MS", "events.dedupeWindowMs");
     table.put("REPLAY_CACHE_EVENTS", "events.replayCacheEvents");
     table.put("REPLAY_CACHE_BYTES", "events.replayCacheBytes");
+    table.put("REPLAY_CACHE_LINGER_MS", "events.replayCacheLingerMs");
     table.put("WEBHOOK_MAX_BODY_BYTES", "limits.webhookBodyBytes");
     table.put("MAX_FRAME_BYTES", "limits.frameBytes");
     table.put("MAX_SUBSCRIPTIONS", "limits.subscriptionsPerConnection");

@@ -195,24 +195,27 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * @param replayCacheEvents the recent events kept in memory per watched channel, from which resumes inside them
    *                          are answered without reading Redis; 0 turns it off
    * @param replayCacheBytes  what those may add up to over all channels
+   * @param replayCacheLingerMs how long a channel stays watched (and its tail kept) after its last local subscriber
+   *                          left, for clients that come back
    */
   public record Events(String defaultDatabase, long retentionMs, int maxLength, long dedupeWindowMs,
-                       int replayCacheEvents, long replayCacheBytes) {
+                       int replayCacheEvents, long replayCacheBytes, long replayCacheLingerMs) {
 
     public Events {
-      if (replayCacheEvents < 0 || replayCacheBytes < 0) {
-        throw new IllegalArgumentException("events.replayCacheEvents (REPLAY_CACHE_EVENTS) and events.replayCacheBytes"
-          + " (REPLAY_CACHE_BYTES) must be at least 0");
+      if (replayCacheEvents < 0 || replayCacheBytes < 0 || replayCacheLingerMs < 0) {
+        throw new IllegalArgumentException("events.replayCacheEvents (REPLAY_CACHE_EVENTS), events.replayCacheBytes"
+          + " (REPLAY_CACHE_BYTES) and events.replayCacheLingerMs (REPLAY_CACHE_LINGER_MS) must be at least 0");
       }
     }
 
     /** With the shipped replay cache. */
     public Events(String defaultDatabase, long retentionMs, int maxLength, long dedupeWindowMs) {
-      this(defaultDatabase, retentionMs, maxLength, dedupeWindowMs, 1_000, 64L << 20);
+      this(defaultDatabase, retentionMs, maxLength, dedupeWindowMs, 1_000, 64L << 20, 5_000);
     }
 
     public Events withReplayCacheEvents(int events) {
-      return new Events(defaultDatabase, retentionMs, maxLength, dedupeWindowMs, events, replayCacheBytes);
+      return new Events(defaultDatabase, retentionMs, maxLength, dedupeWindowMs, events, replayCacheBytes,
+        replayCacheLingerMs);
     }
   }
 

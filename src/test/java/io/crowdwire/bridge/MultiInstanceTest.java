@@ -1,6 +1,7 @@
 package io.crowdwire.bridge;
 
 import io.crowdwire.Crowdwire;
+import io.crowdwire.config.ConfigLoader;
 import io.crowdwire.model.EventId;
 import io.crowdwire.testsupport.Clients;
 import io.crowdwire.testsupport.RedisProcess;
@@ -115,14 +116,15 @@ class MultiInstanceTest {
   }
 
   @Test
-  void aChannelIsWatchedOnlyWhileItHasLocalSubscribers() throws InterruptedException {
+  void aChannelIsWatchedOnlyWhileItHasLocalSubscribersAndForTheReplayCachesLingerAfter() throws InterruptedException {
     Crowdwire instance = instances.get(2);
     int before = instance.state().channels();
     WsClient client = client(2);
     client.subscribed("watched_" + System.nanoTime(), null);
     assertThat(instance.state().channels()).isEqualTo(before + 1);
     client.close();
-    await("the channel unwatched").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+    long linger = ConfigLoader.defaults().events().replayCacheLingerMs();
+    await("the channel unwatched").atMost(Duration.ofMillis(linger + 5_000)).pollInterval(Duration.ofMillis(20))
       .untilAsserted(() -> assertThat(instance.state().channels()).isEqualTo(before));
   }
 }

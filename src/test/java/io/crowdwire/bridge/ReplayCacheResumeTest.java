@@ -50,4 +50,27 @@ class ReplayCacheResumeTest {
       assertThat(Clients.metric(instance, FROM_STORE) - storeBefore).isPositive();
     }
   }
+
+  @Test
+  void clientsThatAllLeftAndComeBackWithinTheLingerResumeFromMemory() {
+    try (TestFleet fleet = new TestFleet()) {
+      RedisProcess redis = fleet.redis(false);
+      Crowdwire instance = fleet.start(TestConfig.redis(redis.url()));
+      WsClient first = fleet.client(instance, "postgres", "first");
+      first.subscribed("blip", null);
+      assertThat(Clients.webhook(instance.port(), "blip", new JsonObject().put("id", "before")).statusCode()).isEqualTo(200);
+      String lastId = first.events(1, WAIT).get(0).getString("id");
+      first.close();
+      // Everybody is away (a deploy, a blip) while events keep coming.
+      for (int n = 0; n < 10; n++) {
+        assertThat(Clients.webhook(instance.port(), "blip", new JsonObject().put("id", "away" + n)).statusCode()).isEqualTo(200);
+      }
+      double storeBefore = Clients.metric(instance, FROM_STORE);
+      WsClient back = fleet.client(instance, "postgres", "back");
+      assertThat(back.subscribed("blip", lastId).getBoolean("recovered")).isTrue();
+      assertThat(back.events(10, WAIT)).extracting(e -> e.getJsonObject("data").getJsonObject("record").getString("id"))
+        .containsExactly("away0", "away1", "away2", "away3", "away4", "away5", "away6", "away7", "away8", "away9");
+      assertThat(Clients.metric(instance, FROM_STORE) - storeBefore).as("reads of Redis for the comeback").isZero();
+    }
+  }
 }

@@ -21,7 +21,7 @@ class ReplayCacheTest {
   private final AtomicLong clock = new AtomicLong(NOW);
 
   private ReplayCache cache(int events, long bytes) {
-    return new ReplayCache(new CrowdwireConfig.Events("postgres", 3_600_000, 100_000, 1_000, events, bytes), clock::get);
+    return new ReplayCache(new CrowdwireConfig.Events("postgres", 3_600_000, 100_000, 1_000, events, bytes, 0), clock::get);
   }
 
   private static LogEntry entry(int n) {

@@ -57,7 +57,8 @@ abstract class RealtimeContract {
       CrowdwireConfig base = config();
       CrowdwireConfig.Events events = base.events();
       tight = fleet.start(base.withEvents(new CrowdwireConfig.Events(events.defaultDatabase(), TIGHT_RETENTION_MS,
-        TIGHT_MAX_LENGTH, events.dedupeWindowMs(), events.replayCacheEvents(), events.replayCacheBytes())));
+        TIGHT_MAX_LENGTH, events.dedupeWindowMs(), events.replayCacheEvents(), events.replayCacheBytes(),
+        events.replayCacheLingerMs())));
     }
     return tight;
   }
