@@ -14,6 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -287,6 +288,11 @@ class DeploymentManifestsTest {
     }
     assertThat(regions).hasSizeGreaterThanOrEqualTo(2);
     JsonNode redisService = one("Service", "crowdwire-redis");
+    JsonNode redisPods = redisService.at("/spec/selector");
+    JsonNode crowdwirePods = one("Deployment", "crowdwire").at("/spec/template/metadata/labels");
+    JsonNode redisPort = one("StatefulSet", "crowdwire-redis").at("/spec/template/spec/containers/0/ports/0");
+    Set<String> known = new HashSet<>(ConfigLoader.ENVIRONMENT.keySet());
+    known.addAll(OTHER_VARIABLES);
     for (String region : regions) {
       Path dir = overlays.resolve(region);
       JsonNode kustomization = documents(dir.resolve("kustomization.yaml")).get(0);
@@ -294,25 +300,73 @@ class DeploymentManifestsTest {
       kustomization.get("resources").forEach(r -> resources.add(r.asText()));
       assertThat(resources).as(region).contains("../../base");
       assertThat(kustomization.path("namespace").asText()).isEqualTo("crowdwire-" + region);
-      kustomization.get("patches").forEach(patch -> assertThat(dir.resolve(patch.get("path").asText())).exists());
-      resources.stream().filter(r -> !r.startsWith("..")).forEach(r -> assertThat(dir.resolve(r)).exists());
+      List<String> regionLabels = new ArrayList<>(kustomization.at("/commonLabels").findValuesAsText("crowdwire.io/region"));
+      kustomization.path("labels").forEach(l -> regionLabels.addAll(l.path("pairs").findValuesAsText("crowdwire.io/region")));
+      assertThat(regionLabels).as("crowdwire.io/region of %s", region).containsExactly(region);
+
+      List<JsonNode> own = new ArrayList<>();
+      for (String resource : resources) {
+        if (!resource.startsWith("..")) {
+          assertThat(dir.resolve(resource)).exists();
+          own.addAll(documents(dir.resolve(resource)));
+        }
+      }
+      List<JsonNode> patches = new ArrayList<>();
+      for (JsonNode patch : kustomization.get("patches")) {
+        assertThat(dir.resolve(patch.get("path").asText())).exists();
+        patches.addAll(documents(dir.resolve(patch.get("path").asText())));
+      }
+      JsonNode deployment = patches.stream()
+        .filter(p -> p.path("kind").asText().equals("Deployment") && p.at("/metadata/name").asText().equals("crowdwire"))
+        .findFirst().orElseThrow(() -> new AssertionError("no patch of the Deployment in " + region));
 
       Map<String, String> environment = new HashMap<>(Map.of("REDIS_URL", "redis://crowdwire-redis:6379"));
-      for (JsonNode variable : documents(dir.resolve("region.yaml")).get(0).at("/spec/template/spec/containers/0/env")) {
-        environment.put(variable.get("name").asText(), variable.get("value").asText());
+      for (JsonNode variable : deployment.at("/spec/template/spec/containers/0/env")) {
+        String name = variable.get("name").asText();
+        assertThat(known).as("environment variable %s in %s", name, region).contains(name);
+        assertThat(variable.has("value")).as("%s in %s is written out, so that this test can read it", name, region).isTrue();
+        environment.put(name, variable.get("value").asText());
       }
       assertThat(environment.get("REGION")).as(region).isEqualTo(region);
-      // Read as the application reads it: each peer once, never this region, every other overlay's region.
+      // Read as the application reads it, which rejects an entry that is not name=redis-url, a region named twice
+      // and this region itself: what is left must be every other overlay's region.
       CrowdwireConfig config = ConfigLoader.load(null, environment);
-      assertThat(config.regions().peerList()).extracting(CrowdwireConfig.Regions.Peer::name)
+      List<CrowdwireConfig.Regions.Peer> peers = config.regions().peerList();
+      assertThat(peers).extracting(CrowdwireConfig.Regions.Peer::name)
         .containsExactlyInAnyOrderElementsOf(regions.stream().filter(other -> !other.equals(region)).toList());
+      assertThat(environment.get("REGION_PEERS").split(";")).as("no empty entry in %s", region)
+        .hasSize(peers.size()).allMatch(entry -> entry.matches("[a-z0-9][a-z0-9-]*=\\S+"));
 
-      // Peers reach this region's Redis: the service and the policy select the Redis pods, on its named port.
-      for (JsonNode manifest : documents(dir.resolve("redis-peers.yaml"))) {
-        JsonNode selector = manifest.path("kind").asText().equals("Service")
-          ? manifest.at("/spec/selector") : manifest.at("/spec/podSelector/matchLabels");
-        assertThat(selector).as("%s in %s", manifest.path("kind").asText(), region).isEqualTo(redisService.at("/spec/selector"));
+      // Peers reach this region's Redis through a Service of its own on the port their URLs name, and a policy
+      // admits them (by address block) besides this region's Crowdwire pods.
+      List<JsonNode> forPeers = own.stream()
+        .filter(m -> m.path("kind").asText().equals("Service") && m.at("/spec/selector").equals(redisPods)).toList();
+      assertThat(forPeers).as("a Service for the peers in %s", region).hasSize(1);
+      JsonNode exposed = forPeers.get(0).at("/spec/ports/0");
+      assertThat(exposed.get("targetPort").asText()).isEqualTo(redisPort.get("name").asText());
+      for (CrowdwireConfig.Regions.Peer peer : peers) {
+        if (peer.mode() == CrowdwireConfig.Redis.Mode.STANDALONE) {
+          URI url = URI.create(peer.url());
+          assertThat(url.getScheme()).as("%s's peer %s", region, peer.name()).isIn("redis", "rediss");
+          assertThat(url.getPort()).as("%s's peer %s", region, peer.name()).isEqualTo(exposed.get("port").asInt());
+        }
       }
+      List<JsonNode> policies = own.stream()
+        .filter(m -> m.path("kind").asText().equals("NetworkPolicy") && m.at("/spec/podSelector/matchLabels").equals(redisPods))
+        .toList();
+      assertThat(policies).as("a NetworkPolicy for Redis in %s", region).hasSize(1);
+      boolean pods = false;
+      boolean blocks = false;
+      for (JsonNode rule : policies.get(0).at("/spec/ingress")) {
+        assertThat(rule.get("ports")).allSatisfy(port -> assertThat(port.get("port").asText())
+          .isIn(redisPort.get("name").asText(), redisPort.get("containerPort").asText()));
+        for (JsonNode from : rule.get("from")) {
+          pods |= from.path("podSelector").path("matchLabels").equals(crowdwirePods);
+          blocks |= from.has("ipBlock") && !from.at("/ipBlock/cidr").asText().isEmpty();
+        }
+      }
+      assertThat(pods).as("%s's Crowdwire pods reach its Redis", region).isTrue();
+      assertThat(blocks).as("the peers' networks reach %s's Redis", region).isTrue();
     }
   }
 }
