@@ -3,6 +3,7 @@ package io.crowdwire.bridge;
 import io.crowdwire.bus.LogRequests.History;
 import io.crowdwire.bus.LogRequests.Read;
 import io.crowdwire.config.CrowdwireConfig;
+import io.crowdwire.eventlog.EventLog;
 import io.crowdwire.eventlog.Retention;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.EventId;
@@ -96,36 +97,32 @@ final class ReplayCache {
     if (after.compareTo(first.id()) < 0 || after.isAfter(last.id()) || after.millis() < horizon) {
       return null;
     }
-    List<LogEntry> page = new ArrayList<>();
-    long pageBytes = 0;
-    boolean cut = false;
+    // A resume is a few entries behind: found from the newest back, then paged oldest first as the stream pages.
+    ArrayDeque<LogEntry> newer = new ArrayDeque<>();
     Iterator<LogEntry> newestFirst = tail.entries.descendingIterator();
-    List<LogEntry> newer = new ArrayList<>();
     while (newestFirst.hasNext()) {
       LogEntry entry = newestFirst.next();
       if (!entry.id().isAfter(after)) {
         break;
       }
-      newer.add(entry);
+      newer.addFirst(entry);
     }
-    for (int i = newer.size() - 1; i >= 0; i--) {
-      LogEntry entry = newer.get(i);
+    List<LogEntry> page = new ArrayList<>();
+    long pageBytes = 0;
+    boolean cutByBytes = false;
+    for (LogEntry entry : newer) {
       if (request.limit() > 0 && page.size() >= request.limit()) {
-        cut = true;
         break;
       }
       pageBytes += ByteBufUtil.utf8Bytes(entry.data());
       if (pageBytes > request.maxBytes() && !page.isEmpty()) {
-        cut = true;
+        cutByBytes = true;
         break;
       }
       page.add(entry);
     }
-    return new History(page, last.id(), true, cut || (request.limit() > 0 && page.size() >= request.limit()), last.cursor());
-  }
-
-  int channels() {
-    return tails.size();
+    // The store's own rule for recovered and more; nothing before the run's first entry is ever asked for here.
+    return EventLog.history(request, page, cutByBytes, last.id(), EventId.ZERO).withTopCursor(last.cursor());
   }
 
   long bytes() {

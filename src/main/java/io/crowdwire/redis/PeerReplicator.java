@@ -52,7 +52,6 @@ final class PeerReplicator {
     }
   }
 
-  private final Vertx vertx;
   private final CrowdwireConfig config;
   private final String peer;
   private final RedisCommands local;
@@ -74,7 +73,6 @@ final class PeerReplicator {
 
   PeerReplicator(Vertx vertx, CrowdwireConfig config, CrowdwireConfig.Regions.Peer peer, RedisCommands local,
                  PubSub localPubSub, RegionLease lease, Metrics metrics) {
-    this.vertx = vertx;
     this.config = config;
     this.peer = peer.name();
     this.local = local;

@@ -43,7 +43,7 @@ import java.util.List;
 public final class RedisEventLog implements EventLog {
 
   private static final RedisScript APPEND = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/vector.lua", "/lua/append.lua");
-  static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/vector.lua", "/lua/read.lua");
+  private static final RedisScript READ = RedisScript.load("/lua/trim.lua", "/lua/vector.lua", "/lua/read.lua");
   private static final RedisScript LOCATE = RedisScript.load("/lua/trim.lua", "/lua/vector.lua", "/lua/locate.lua");
   private static final RedisScript COMPACT = RedisScript.load("/lua/trim.lua", "/lua/compact.lua");
   private static final RedisScript GROUP_CLAIM = RedisScript.load("/lua/trim.lua", "/lua/groups.lua", "/lua/group_claim.lua");

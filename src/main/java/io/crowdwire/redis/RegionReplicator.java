@@ -30,7 +30,6 @@ final class RegionReplicator {
   private final RedisCommands local;
   private final RegionLease lease;
   private final List<PeerReplicator> peers;
-  private final Metrics metrics;
   private long leaseTimer = -1;
   private long heartbeatTimer = -1;
   private long sweepTimer = -1;
@@ -40,11 +39,10 @@ final class RegionReplicator {
     this.vertx = vertx;
     this.regions = config.regions();
     this.local = local;
-    this.metrics = metrics;
     this.lease = new RegionLease(local, UUID.randomUUID().toString(), regions.failoverMs() * 2 / 3, System::currentTimeMillis);
     this.peers = regions.peerList().stream()
       .map(peer -> new PeerReplicator(vertx, config, peer, local, pubSub, lease, metrics)).toList();
-    metrics.regionReplicator(this::holding);
+    metrics.regionReplicator(lease::held);
   }
 
   void start() {
@@ -74,10 +72,6 @@ final class RegionReplicator {
         .arg(System.currentTimeMillis()));
     }
     peers.forEach(PeerReplicator::readHeartbeat);
-  }
-
-  private boolean holding() {
-    return lease.held();
   }
 
   /** The region's replication as /health shows it: whether this member replicates, and each peer's lag. */
