@@ -47,7 +47,8 @@ public final class RealtimeEndpoint {
   public static final String WEBSOCKET_PATH = "/api/realtime";
   public static final String SOCKJS_PATH = "/api/realtime/sockjs";
   /**
-   * Receiving transports ({@code /<server>/<session>/<transport>}) whose every answer ends its connection. No
+   * Receiving transports ({@code /<server>/<session>/<transport>}): each request registers with its session, and
+   * every answer ends its connection. No
    * capturing group: vertx-web would pass it on as the {@code param0} that SockJS reads as the session id.
    */
   private static final String CLOSING_TRANSPORTS = "/[^/.]+/[^/.]+/(?:xhr|xhr_streaming|eventsource|htmlfile|jsonp)";
@@ -98,7 +99,8 @@ public final class RealtimeEndpoint {
       }
     });
     router.post(SOCKJS_PATH + "/*").handler(BodyHandler.create(false).setBodyLimit(sockJsBodyBytes(config)));
-    router.routeWithRegex(SOCKJS_PATH + CLOSING_TRANSPORTS).handler(RealtimeEndpoint::sayConnectionClose);
+    router.routeWithRegex(SOCKJS_PATH + CLOSING_TRANSPORTS).handler(RealtimeEndpoint::sayConnectionClose)
+      .handler(new SockJsSessionGate(vertx));
     router.route(SOCKJS_PATH + "/*").subRouter(SockJSHandler.create(vertx, options).socketHandler(this::openSockJs));
     keepAliveTimer = vertx.setPeriodic(webSockets.tickMs(), id -> {
       webSockets.tick();

@@ -79,6 +79,35 @@ class SockJsPollingTest {
     assertThat(session.lastPollConnection).isEqualToIgnoringCase("close");
   }
 
+  /**
+   * Many new sessions at once, each polled again as soon as its open frame arrives: the second poll often lands on
+   * the other event loop while the first is still ending. Each session must open once: one "o", one connection.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"xhr", "jsonp"})
+  void sessionsPolledAgainRightAfterTheirOpenFrameOpenOnce(String transport) {
+    int sessions = 300;
+    // An instance of its own, so that the connections it counts are this test's.
+    Crowdwire own = Clients.await(Crowdwire.start(TestConfig.embedded(Map.of("SOCKJS_HEARTBEAT_MS", "100"))));
+    List<Future<String>> seconds = new ArrayList<>();
+    for (int n = 0; n < sessions; n++) {
+      Session session = new Session(fresh, transport, own.port());
+      seconds.add(session.pollAsync().map(session::read).compose(first -> {
+        assertThat(first).as("the open frame").isEqualTo("o");
+        return session.pollAsync().map(session::read);
+      }));
+    }
+    List<String> answers = Clients.await(Future.all(seconds), Duration.ofSeconds(60)).list();
+    long reopened = answers.stream().filter(kinds -> kinds.startsWith("o")).count();
+    int open = Clients.await(Clients.HTTP.get(own.port(), "127.0.0.1", "/health").send()).bodyAsJsonObject()
+      .getInteger("clients");
+    Clients.await(own.stop());
+    System.out.println(transport + ": " + sessions + " sessions polled again at once: " + reopened
+      + " second polls opened a session again; connections open " + open);
+    assertThat(reopened).isZero();
+    assertThat(open).isEqualTo(sessions);
+  }
+
   /** Subscribes, then rounds of events posted while a poll waits, a PING, and polls answered by a heartbeat. */
   private Session rounds(Session session) {
     String collection = "polls_" + UUID.randomUUID().toString().substring(0, 8);
@@ -135,14 +164,21 @@ class SockJsPollingTest {
     int heartbeats;
     String lastPollConnection;
 
+    final int port;
+
     Session(WebClient client, String transport) {
+      this(client, transport, instance.port());
+    }
+
+    Session(WebClient client, String transport, int port) {
       this.client = client;
       this.transport = transport;
+      this.port = port;
     }
 
     Future<HttpResponse<Buffer>> pollAsync() {
-      return transport.equals("xhr") ? client.post(instance.port(), "127.0.0.1", base + "xhr" + auth).send()
-        : client.get(instance.port(), "127.0.0.1", base + "jsonp" + auth + "&c=cb").send();
+      return transport.equals("xhr") ? client.post(port, "127.0.0.1", base + "xhr" + auth).send()
+        : client.get(port, "127.0.0.1", base + "jsonp" + auth + "&c=cb").send();
     }
 
     /** One poll; returns its frames' kinds ("o", "h", "a") and queues the messages of "a" frames. */
@@ -170,7 +206,7 @@ class SockJsPollingTest {
     }
 
     void send(JsonObject message) {
-      HttpResponse<Buffer> answer = Clients.await(client.request(HttpMethod.POST, instance.port(), "127.0.0.1",
+      HttpResponse<Buffer> answer = Clients.await(client.request(HttpMethod.POST, port, "127.0.0.1",
           base + transport + "_send" + auth).putHeader("Content-Type", "text/plain")
         .sendBuffer(Buffer.buffer(new JsonArray().add(message.encode()).encode())), ANSWER);
       assertThat(answer.statusCode()).as(answer.bodyAsString()).isEqualTo(transport.equals("xhr") ? 204 : 200);
