@@ -26,6 +26,8 @@ import java.util.function.LongSupplier;
  */
 public final class Metrics {
 
+  private static final long LOOP_PROBE_MS = 100;
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Counter resumeReadsFromMemory = Counter.builder("crowdwire.replay.reads").tag("from", "memory")
     .description("Reads after a cursor (resumes and their next pages) answered from the replay cache").register(registry);
@@ -40,6 +42,10 @@ public final class Metrics {
   private final Timer deliveryLatency = Timer.builder("crowdwire.delivery.latency")
     .description("From the event's append in the store to its write to local subscribers")
     .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+    .register(registry);
+  private final Timer eventLoopDelay = Timer.builder("crowdwire.event.loop.delay")
+    .description("How late a timer on a socket verticle's event loop fires (probed every 100 ms): a busy or blocked loop shows here")
+    .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(10))
     .register(registry);
   private final Counter slowConsumers = Counter.builder("crowdwire.slow.consumer.disconnects")
     .description("Clients closed (4008) because their write queue was full").register(registry);
@@ -99,6 +105,15 @@ public final class Metrics {
   }
 
   /** A webhook delivery recognised as a retry: not stored again (what is stored, the state counts). */
+  /** Probes the calling verticle's event loop every {@value #LOOP_PROBE_MS} ms, for as long as the verticle is deployed. */
+  public void probeEventLoop(Vertx vertx) {
+    long dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOOP_PROBE_MS);
+    vertx.setTimer(LOOP_PROBE_MS, id -> {
+      eventLoopDelay.record(Math.max(0, System.nanoTime() - dueNanos), TimeUnit.NANOSECONDS);
+      probeEventLoop(vertx);
+    });
+  }
+
   public void duplicate() {
     duplicates.increment();
   }

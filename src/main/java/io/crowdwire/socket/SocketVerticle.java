@@ -73,6 +73,7 @@ public final class SocketVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    metrics.probeEventLoop(vertx);
     TokenService tokens = new TokenService(vertx, config, revocations);
     LogClient log = new LogClient(vertx, config.redis().requestTimeoutMs());
     Fleet fleet = new Fleet(vertx, config.cluster().requestTimeoutMs());

@@ -54,6 +54,9 @@ class MetricsTest {
       assertThat(value(metrics, "crowdwire_ready")).isEqualTo(1);
       assertThat(value(metrics, "crowdwire_redis_reconnects_total")).isZero();
       assertThat(metrics).contains("crowdwire_delivery_latency_seconds_bucket");
+      // Every socket verticle's loop is probed every 100 ms from its start.
+      assertThat(value(metrics, "crowdwire_event_loop_delay_seconds_count")).isPositive();
+      assertThat(value(metrics, "crowdwire_event_loop_delay_seconds_max")).isLessThan(10);
       // Vert.x's own meters and the JVM's are in the same registry.
       assertThat(metrics).contains("vertx_http_server_requests_total").contains("code=\"401\"")
         .contains("vertx_eventbus_handlers").contains("jvm_memory_used_bytes");
