@@ -45,17 +45,25 @@ function section(scs, head, cols) {
 }
 
 const f0 = (v) => num(v, 0); const f1 = (v) => num(v, 1); const f2 = (v) => num(v, 2); const f3 = (v) => num(v, 3);
+// The server's CPU per 100k, split into user and kernel time (runs before the split have the total only), and total/kernel:
+// how close the server runs to the floor of the kernel's work for the same frames.
+const CPU_HEAD = ['server CPU s/100k', 'user s/100k', 'kernel s/100k', 'total/kernel', 'Redis CPU s/100k'];
+const CPU_COLS = [
+  { get: (r) => r.cpu.serverPer100k, fmt: f3 }, { get: (r) => r.cpu.serverUserPer100k, fmt: f3 },
+  { get: (r) => r.cpu.serverKernelPer100k, fmt: f3 }, { get: (r) => r.cpu.serverOverKernel, fmt: f2 },
+  { get: (r) => r.cpu.redisPer100k, fmt: f3 },
+];
 const out = [];
 
 if (machine) {
-  out.push(`Run ${machine.run} (${machine.quick ? 'quick' : 'full'}), commit ${machine.commit}${machine.srcDirty ? ' (src modified)' : ''}: `
+  out.push(`Run ${machine.run} (${machine.quick ? 'quick' : 'full'}; ${machine.pinned ? 'pinned: server and Redis on core 0, load generator on core 1' : 'not pinned'}), commit ${machine.commit}${machine.srcDirty ? ' (src modified)' : ''}: `
     + `${machine.nproc} cores (${machine.cpu}), ${num(machine.memTotalKiB / 1048576, 1)} GiB, ${machine.java}, node ${machine.node}, redis ${machine.redis}, open files ${machine.nofile}; `
     + `machine ${machine.loadBeforePct}% busy before the run.`);
   out.push('');
 }
 
 const delivery = section(['fanout-sat', 'fanout-rate', 'many-collections'],
-  ['subs × colls', 'events', 'deliveries/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'ooo', 'server CPU s/100k', 'Redis CPU s/100k', 'server+Redis s/100k', 'events/frame', 'gen CPU %', 'other CPU %'],
+  ['subs × colls', 'events', 'deliveries/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'lost', 'dup', 'ooo', ...CPU_HEAD, 'server+Redis s/100k', 'events/frame', 'gen CPU %', 'other CPU %'],
   [
     { get: (r) => `${r.subscribers} × ${r.collections}`, fmt: String, ratio: false },
     { get: (r) => r.webhooks.acked, fmt: f0, ratio: false },
@@ -64,7 +72,7 @@ const delivery = section(['fanout-sat', 'fanout-rate', 'many-collections'],
     { get: (r) => r.latencyMs.p99, fmt: f1 }, { get: (r) => r.latencyMs.max, fmt: f1 },
     { get: (r) => r.lost, fmt: f0, ratio: false }, { get: (r) => r.duplicated, fmt: f0, ratio: false },
     { get: (r) => r.outOfOrder, fmt: (v) => f0(v), ratio: false },
-    { get: (r) => r.cpu.serverPer100k, fmt: f3 }, { get: (r) => r.cpu.redisPer100k, fmt: f3 },
+    ...CPU_COLS,
     { get: (r) => r.cpu.serverPlusRedisPer100k, fmt: f3 },
     { get: (r) => r.eventsPerFrame, fmt: f1 },
     { get: (r) => r.cpu.genPct, fmt: f0, ratio: false },
@@ -73,7 +81,7 @@ const delivery = section(['fanout-sat', 'fanout-rate', 'many-collections'],
 if (delivery) out.push('### Deliveries (latency: webhook sent → frame received)', '', delivery, '');
 
 const ingest = section('ingest',
-  ['webhooks', 'webhooks/s', 'first window /s', 'last window /s', 'last window ends at', 'last/first', 'answer p50 ms', 'answer p99 ms', 'failed', 'server CPU s/100k', 'Redis CPU s/100k'],
+  ['webhooks', 'webhooks/s', 'first window /s', 'last window /s', 'last window ends at', 'last/first', 'answer p50 ms', 'answer p99 ms', 'failed', ...CPU_HEAD],
   [
     { get: (r) => r.acked, fmt: f0, ratio: false },
     { get: (r) => r.webhooksPerSec, fmt: f0 },
@@ -82,7 +90,7 @@ const ingest = section('ingest',
     { get: (r) => r.lastOverFirst, fmt: f2, ratio: false },
     { get: (r) => r.webhookLatencyMs.p50, fmt: f1 }, { get: (r) => r.webhookLatencyMs.p99, fmt: f1 },
     { get: (r) => r.failed, fmt: f0, ratio: false },
-    { get: (r) => r.cpu.serverPer100k, fmt: f3 }, { get: (r) => r.cpu.redisPer100k, fmt: f3 },
+    ...CPU_COLS,
   ]);
 if (ingest) out.push('### Durable webhook ingest (32 senders, one collection, no subscriber)', '', ingest, '');
 
@@ -110,7 +118,7 @@ if (results.memory) {
 }
 
 const storm = section('reconnect',
-  ['clients', 'replayed', 'all caught up ms', 'catch-up p50 ms', 'catch-up p99 ms', 'caught up', 'lost', 'dup', 'ooo', 'server CPU s/100k', 'Redis CPU s/100k'],
+  ['clients', 'replayed', 'all caught up ms', 'catch-up p50 ms', 'catch-up p99 ms', 'caught up', 'lost', 'dup', 'ooo', ...CPU_HEAD],
   [
     { get: (r) => r.clients, fmt: f0, ratio: false },
     { get: (r) => r.replayedDeliveries, fmt: f0, ratio: false },
@@ -119,7 +127,7 @@ const storm = section('reconnect',
     { get: (r) => `${r.caughtUp}/${r.clients}`, fmt: String, ratio: false },
     { get: (r) => r.lost, fmt: f0, ratio: false }, { get: (r) => r.duplicated, fmt: f0, ratio: false },
     { get: (r) => r.outOfOrder, fmt: f0, ratio: false },
-    { get: (r) => r.cpu.serverPer100k, fmt: f3 }, { get: (r) => r.cpu.redisPer100k, fmt: f3 },
+    ...CPU_COLS,
   ]);
 if (storm) out.push('### Reconnect storm (all clients resume at once with lastIds 100 events behind)', '', storm, '');
 

@@ -2,11 +2,13 @@
 # Crowdwire benchmark: every scenario against Crowdwire ("ours") and the seed's reference service ("seed"),
 # one after the other, on one throwaway Redis, then a table with the ratios ours/seed.
 #
-#   bench/run.sh [--quick] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
+#   bench/run.sh [--quick] [--pin] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
 #   bench/run.sh --before OLD.jar --targets ours,before [...]   # this build against an earlier one, in one run
 #   bench/run.sh --url http://127.0.0.1:PORT [--pid PID] [--quick] [scenario ...]   # a service already running
 #
 # Scenarios: fanout-sat fanout-rate many-collections ingest memory reconnect (default: all).
+# --pin: the server and Redis on core 0, the load generator on core 1 (taskset), for every target alike, so that
+# neither takes the other's time; the tables split the server's CPU into user and kernel time either way.
 # Everything listens on loopback only; everything started here is stopped on exit.
 set -euo pipefail
 
@@ -17,6 +19,7 @@ shared="$root/../shared"
 all_scenarios=(fanout-sat fanout-rate many-collections ingest memory reconnect)
 
 quick=()
+pin=no
 targets=ours,seed
 build=auto
 ext_url=''
@@ -27,6 +30,7 @@ scenarios=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
+    --pin) pin=yes ;;
     --targets) targets=$2; shift ;;
     --no-build) build=no ;;
     --url) ext_url=$2; targets=url; shift ;;
@@ -34,7 +38,7 @@ while [ $# -gt 0 ]; do
     --before) before_jar=$2; shift ;;
     --build) build=yes ;;
     --set) sets+=(--set "$2"); shift ;;
-    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1") ;;
   esac
@@ -45,6 +49,14 @@ for s in "${scenarios[@]}"; do
   case " ${all_scenarios[*]} " in *" $s "*) ;; *) echo "unknown scenario $s (known: ${all_scenarios[*]})" >&2; exit 2 ;; esac
 done
 IFS=, read -r -a target_list <<< "$targets"
+on_server_core=()
+on_generator_core=()
+if [ "$pin" = yes ]; then
+  command -v taskset >/dev/null || { echo "--pin needs taskset (util-linux)" >&2; exit 1; }
+  [ "$(nproc)" -ge 2 ] || { echo "--pin needs two cores" >&2; exit 1; }
+  on_server_core=(taskset -c 0)
+  on_generator_core=(taskset -c 1)
+fi
 
 # ------------------------------------------------------------------ prerequisites
 require_tools
@@ -62,7 +74,7 @@ java_opts=${BENCH_JAVA_OPTS-$(grep -v '^#' "$root/conf/jvm.options" | tr '\n' ' 
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 nofile=$(ulimit -n)
 
-run_id=$(date +%Y%m%d-%H%M%S)${quick:+-quick}
+run_id=$(date +%Y%m%d-%H%M%S)${quick:+-quick}$([ "$pin" = yes ] && echo -pinned || true)
 out="$bench/results/$run_id"
 mkdir -p "$out/logs"
 # run a copy of the jar: a rebuild in the work tree during the run must not pull classes from under the JVM
@@ -92,7 +104,7 @@ trap 'exit 130' INT TERM
 
 # ------------------------------------------------------------------ redis
 redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes \
+"${on_server_core[@]}" redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no --protected-mode yes \
   --daemonize no --loglevel warning --logfile "$out/logs/redis.log" &
 redis_pid=$!
 redis_url="redis://127.0.0.1:$redis_port"
@@ -126,11 +138,11 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
       # conf/crowdwire.yaml may name settings an earlier build does not know).
       mkdir -p "$out/run-$name"
       (cd "$out/run-$name" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
-        exec java $java_opts -jar "$jar_file" > "$out/logs/$name-$scenario.log" 2>&1) &
+        exec "${on_server_core[@]}" java $java_opts -jar "$jar_file" > "$out/logs/$name-$scenario.log" 2>&1) &
       target_pid=$!
       ;;
     seed)
-      target_pid=$(JWT_SECRET=bench-secret "$shared/peers/run-seed.sh" "$target_port" "$redis_url")
+      target_pid=$(JWT_SECRET=bench-secret "${on_server_core[@]}" "$shared/peers/run-seed.sh" "$target_port" "$redis_url")
       ;;
     url)             # started by someone else: not ours to stop; CPU and RSS only with --pid
       target_url=$ext_url; target_pid=$ext_pid
@@ -156,7 +168,7 @@ idle_load=$(( (b1 - b0) / 2 ))   # percent of one core, over 2 s, before anythin
 if [ "$idle_load" -gt 20 ]; then log "warning: the machine is already ${idle_load}% busy (of $(( $(nproc) * 100 ))%) before the run: figures will be disturbed"; fi
 log "run $run_id: ${scenarios[*]} against ${target_list[*]}; $(nproc) cores; open files $nofile; results in bench/results/$run_id"
 {
-  echo "{\"run\":\"$run_id\",\"quick\":$([ ${#quick[@]} -gt 0 ] && echo true || echo false),\"nproc\":$(nproc),"
+  echo "{\"run\":\"$run_id\",\"quick\":$([ ${#quick[@]} -gt 0 ] && echo true || echo false),\"pinned\":$([ "$pin" = yes ] && echo true || echo false),\"nproc\":$(nproc),"
   echo "\"memTotalKiB\":$(awk '/MemTotal/{print $2}' /proc/meminfo),\"cpu\":\"$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)\","
   echo "\"javaOpts\":\"$java_opts\","
   echo "\"loadBeforePct\":$idle_load,\"nofile\":$nofile,\"commit\":\"$(cd "$root" && git rev-parse --short HEAD 2>/dev/null || echo unknown)\","
@@ -174,7 +186,7 @@ for scenario in "${scenarios[@]}"; do
     proc_args=()
     [ -n "$target_pid" ] && proc_args+=(--pid "$target_pid")
     [ "$name" != url ] && proc_args+=(--redis-pid "$redis_pid")
-    node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "$target_url" \
+    "${on_generator_core[@]}" node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "$target_url" \
       "${proc_args[@]}" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
     node_pid=$!
     wait "$node_pid" || { failed=1; log "$scenario against $name failed"; }

@@ -34,14 +34,40 @@ export function tree(pid) {
   return out;
 }
 
-/** CPU seconds (user + system) of pid and its descendants. */
-export function cpuSeconds(pid) {
-  let ticks = 0;
+/** CPU seconds of pid and its descendants, in user space and in the kernel (utime, stime). */
+export function cpuSplit(pid) {
+  let user = 0;
+  let system = 0;
   for (const p of tree(pid)) {
     const st = stat(p);
-    if (st) ticks += st.utime + st.stime;
+    if (st) { user += st.utime; system += st.stime; }
   }
-  return ticks / CLK_TCK;
+  return { user: user / CLK_TCK, system: system / CLK_TCK };
+}
+
+/**
+ * CPU seconds (user + system) of pid's threads by name, numbers folded ("C2 CompilerThre#", "vert.x-eventloop-thread-#"):
+ * where a JVM's time went (its event loops, the JIT, the GC), without a profiler.
+ */
+export function threadCpu(pid) {
+  const byName = {};
+  let tasks = [];
+  try { tasks = readdirSync(`/proc/${pid}/task`); } catch { return byName; }
+  for (const tid of tasks) {
+    try {
+      const s = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')).replace(/\d+/g, '#');
+      const rest = s.slice(s.lastIndexOf(')') + 2).split(' ');
+      byName[name] = (byName[name] || 0) + (+rest[11] + +rest[12]) / CLK_TCK;
+    } catch { /* gone */ }
+  }
+  return byName;
+}
+
+/** CPU seconds (user + system) of pid and its descendants. */
+export function cpuSeconds(pid) {
+  const { user, system } = cpuSplit(pid);
+  return user + system;
 }
 
 /** Resident set size in KiB of pid and its descendants. */

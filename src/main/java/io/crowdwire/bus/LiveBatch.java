@@ -3,10 +3,10 @@ package io.crowdwire.bus;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.EventId;
 import io.crowdwire.model.LogEntry;
+import io.crowdwire.protocol.EncodedFrame;
 import io.crowdwire.protocol.Frames;
 import io.vertx.core.json.JsonObject;
 
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -17,13 +17,13 @@ public final class LiveBatch {
 
   private final Channel channel;
   private final List<LogEntry> entries;
-  private volatile String frame;
-  private volatile byte[] frameUtf8;
+  private final EncodedFrame frame;
   private volatile List<JsonObject> records;
 
   public LiveBatch(Channel channel, List<LogEntry> entries) {
     this.channel = channel;
     this.entries = List.copyOf(entries);
+    this.frame = new EncodedFrame(() -> Frames.events(channel.collection(), this.entries));
   }
 
   public Channel channel() {
@@ -38,24 +38,9 @@ public final class LiveBatch {
     return entries.get(entries.size() - 1).id();
   }
 
-  /** The EVENT frame carrying all entries; computed by whichever event loop asks first (same result on a race). */
-  public String frame() {
-    String encoded = frame;
-    if (encoded == null) {
-      encoded = Frames.events(channel.collection(), entries);
-      frame = encoded;
-    }
-    return encoded;
-  }
-
-  /** The same frame as UTF-8 bytes, shared read-only by every WebSocket write of this batch. */
-  public byte[] frameUtf8() {
-    byte[] encoded = frameUtf8;
-    if (encoded == null) {
-      encoded = frame().getBytes(StandardCharsets.UTF_8);
-      frameUtf8 = encoded;
-    }
-    return encoded;
+  /** The EVENT frame carrying all entries, shared by every subscriber of this instance. */
+  public EncodedFrame frame() {
+    return frame;
   }
 
   /**

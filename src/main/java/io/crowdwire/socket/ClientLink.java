@@ -1,5 +1,6 @@
 package io.crowdwire.socket;
 
+import io.crowdwire.protocol.EncodedFrame;
 import io.vertx.core.Handler;
 
 /**
@@ -11,9 +12,9 @@ interface ClientLink {
 
   void send(String frame);
 
-  /** Sends a frame shared with other clients, given also as UTF-8 bytes that must not be modified. */
-  default void sendShared(String frame, byte[] utf8) {
-    send(frame);
+  /** Sends a frame shared with other clients. */
+  default void sendShared(EncodedFrame frame) {
+    send(frame.text());
   }
 
   void close(short code, String reason);

@@ -5,7 +5,6 @@ import io.crowdwire.auth.Principal;
 import io.crowdwire.model.Channel;
 import io.crowdwire.model.Cursor;
 import io.crowdwire.model.EventId;
-import io.crowdwire.bus.LiveBatch;
 import io.crowdwire.bus.LogRequests.Append;
 import io.crowdwire.model.Presence;
 import io.crowdwire.filter.Filter;
@@ -14,6 +13,7 @@ import io.crowdwire.filter.FilterException;
 import io.crowdwire.limits.ConnectionCaps;
 import io.crowdwire.limits.WindowCount;
 import io.crowdwire.protocol.CloseCodes;
+import io.crowdwire.protocol.EncodedFrame;
 import io.crowdwire.protocol.ErrorCode;
 import io.crowdwire.protocol.Frames;
 import io.netty.buffer.ByteBufUtil;
@@ -571,12 +571,12 @@ final class ClientSession {
     return true;
   }
 
-  /** A whole live batch, whose frame is shared with every other subscriber of this instance. Says if it was sent. */
-  boolean sendLive(LiveBatch batch) {
+  /** A frame shared with other subscribers (a whole live batch, a replay many resume with). Says if it was sent. */
+  boolean sendShared(EncodedFrame frame) {
     if (!keepsUp()) {
       return false;
     }
-    link.sendShared(batch.frame(), batch.frameUtf8());
+    link.sendShared(frame);
     return true;
   }
 

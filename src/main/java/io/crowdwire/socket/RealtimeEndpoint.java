@@ -72,7 +72,7 @@ public final class RealtimeEndpoint {
     this.vertx = vertx;
     this.config = config;
     this.services = new SocketServices(config, log, new LocalSubscribers(), tokens, state, metrics, channels,
-      new LocalGroups(vertx, log, config.groups()), authorization, limits);
+      new LocalGroups(vertx, log, config.groups()), authorization, limits, new ReplayFrames());
     this.admission = new Admission(state, limits, tokens, hits);
     // SockJS has heartbeats of its own; bare WebSockets get pings, and 4004 once silent too long.
     this.webSockets = new KeepAlive<>(config.socket().pingIntervalMs(), config.socket().idleTimeoutMs(),

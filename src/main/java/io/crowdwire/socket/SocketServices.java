@@ -11,5 +11,5 @@ import io.crowdwire.metrics.Metrics;
 /** What every session of one socket verticle shares. */
 record SocketServices(CrowdwireConfig config, LogClient log, LocalSubscribers subscribers, TokenService tokens,
                       InstanceState state, Metrics metrics, ClientChannels channels, LocalGroups groups,
-                      SubscribeAuthorization authorization, AccessLimits limits) {
+                      SubscribeAuthorization authorization, AccessLimits limits, ReplayFrames replayFrames) {
 }

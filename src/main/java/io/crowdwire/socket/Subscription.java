@@ -163,7 +163,7 @@ final class Subscription implements ClientSubscription {
     if (batch.entries().get(0).id().isAfter(delivered) && seen == null
       && (filter == null || batch.records().stream().allMatch(filter::matches))) {
       delivered = batch.last();
-      if (session.sendLive(batch)) {
+      if (session.sendShared(batch.frame())) {
         services.metrics().delivered(batch.entries().size());
       }
     } else {
@@ -257,7 +257,10 @@ final class Subscription implements ClientSubscription {
       }
     }
     if (!fresh.isEmpty()) {
-      if (!session.send(Frames.events(channel.collection(), fresh))) {
+      // A replay page that skips nothing is a run of the stream that others resuming from here are sent too.
+      boolean shared = !isLive && seen == null && filter == null;
+      if (!(shared ? session.sendShared(services.replayFrames().frame(channel, fresh))
+        : session.send(Frames.events(channel.collection(), fresh)))) {
         return;
       }
       if (isLive) {

@@ -1,5 +1,6 @@
 package io.crowdwire.socket;
 
+import io.crowdwire.protocol.EncodedFrame;
 import io.crowdwire.protocol.CloseCodes;
 import io.crowdwire.protocol.ErrorCode;
 import io.netty.buffer.ByteBuf;
@@ -126,9 +127,9 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
 
   /** Wraps the shared bytes instead of encoding the text again for every subscriber. */
   @Override
-  public void sendShared(String frame, byte[] utf8) {
+  public void sendShared(EncodedFrame frame) {
     if (!closing) {
-      write(Unpooled.wrappedBuffer(utf8));
+      write(Unpooled.wrappedBuffer(frame.utf8()));
     }
   }
 

@@ -76,7 +76,7 @@ class ClientSessionTest {
       new TokenService(vertx, config.auth()), state, metrics,
       new ClientChannels(config.channels(), vertx.eventBus(), channel -> Future.succeededFuture(List.of())),
       new LocalGroups(vertx, log, config.groups()),
-      new SubscribeAuthorization(vertx, config.permissions()), new AccessLimits(vertx, config, metrics));
+      new SubscribeAuthorization(vertx, config.permissions()), new AccessLimits(vertx, config, metrics), new ReplayFrames());
     context = vertx.getOrCreateContext();
   }
 
