@@ -27,7 +27,6 @@ final class ReplayFrames {
   }
 
   private final Map<Run, EncodedFrame> frames = new LinkedHashMap<>(16, 0.75f, true);
-  private final Map<Run, Long> sizes = new LinkedHashMap<>();
   private long bytes;
 
   /** The EVENT frame of {@code run}: consecutive entries of the channel's stream, none left out. */
@@ -39,11 +38,9 @@ final class ReplayFrames {
     }
     String text = Frames.events(channel.collection(), run);
     frame = new EncodedFrame(() -> text);
-    // The text, and its UTF-8 bytes once a WebSocket asks for them.
-    long size = 2L * text.length();
+    long size = size(frame);
     if (size <= MAX_BYTES / 4) {
       frames.put(key, frame);
-      sizes.put(key, size);
       bytes += size;
       evict();
     }
@@ -55,10 +52,15 @@ final class ReplayFrames {
   }
 
   private void evict() {
-    Iterator<Run> leastRecent = frames.keySet().iterator();
+    Iterator<EncodedFrame> leastRecent = frames.values().iterator();
     while (bytes > MAX_BYTES && leastRecent.hasNext()) {
-      bytes -= sizes.remove(leastRecent.next());
+      bytes -= size(leastRecent.next());
       leastRecent.remove();
     }
+  }
+
+  /** The text, and its UTF-8 bytes once a WebSocket asks for them. */
+  private static long size(EncodedFrame frame) {
+    return 2L * frame.text().length();
   }
 }
