@@ -131,6 +131,21 @@ const storm = section('reconnect',
   ]);
 if (storm) out.push('### Reconnect storm (all clients resume at once with lastIds 100 events behind)', '', storm, '');
 
+if (results.soak) {
+  for (const t of targetsOf('soak')) {
+    const r = results.soak[t];
+    const mib = (kib) => (kib == null ? null : kib / 1024);
+    out.push(`### Soak, ${t}: ${num(r.webhooks.acked)} events over ${r.collections} collections × ${r.subscribers / r.collections} subscribers in ${f0(r.params.durationMs / 60000)} min, `
+      + `${num(r.churned)} departures resumed; lost ${r.lost}, duplicated ${r.duplicated}, out of order ${r.outOfOrder}`, '',
+    table(['minute', 'target', 'RSS MiB', 'heap after GC MiB', 'loop delay p99 ms', 'loop delay max ms', 'delivery p99 ms', 'delivery max ms', 'connected', 'server CPU %'], [
+      ['start', t, f1(mib(r.start.rssKiB)), f1(mib(r.start.heapAfterGcKiB)), '', '', '', '', '', ''],
+      ...r.samples.map((x) => [f1(x.minute), t, f1(mib(x.rssKiB)), f1(mib(x.heapAfterGcKiB)), f1(x.loopDelayP99Ms), f1(x.loopDelayMaxMs),
+        f1(x.deliveryMs.p99), f1(x.deliveryMs.max), f0(x.connected), f0(x.serverCpuPct)]),
+      ['**slope per hour**', t, f1(r.rssMiBPerHour), f1(r.heapAfterGcMiBPerHour), f1(r.loopDelayP99MsPerHour), '', f1(r.deliveryP99MsPerHour), '', '', ''],
+    ]), '');
+  }
+}
+
 // anomalies worth a look
 const notes = [];
 for (const [sc, byT] of Object.entries(results)) {

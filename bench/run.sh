@@ -6,7 +6,8 @@
 #   bench/run.sh --before OLD.jar --targets ours,before [...]   # this build against an earlier one, in one run
 #   bench/run.sh --url http://127.0.0.1:PORT [--pid PID] [--quick] [scenario ...]   # a service already running
 #
-# Scenarios: fanout-sat fanout-rate many-collections ingest memory reconnect (default: all).
+# Scenarios: fanout-sat fanout-rate many-collections ingest memory reconnect (default: all), and soak (30 minutes,
+# --quick 3; only when named): a fixed rate with clients leaving and resuming, sampled every minute.
 # --pin: the server and Redis on core 0, the load generator on core 1 (taskset), for every target alike, so that
 # neither takes the other's time; the tables split the server's CPU into user and kernel time either way.
 # Everything listens on loopback only; everything started here is stopped on exit.
@@ -16,7 +17,8 @@ bench=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$bench/.." && pwd)
 . "$bench/lib/common.sh"
 shared="$root/../shared"
-all_scenarios=(fanout-sat fanout-rate many-collections ingest memory reconnect)
+default_scenarios=(fanout-sat fanout-rate many-collections ingest memory reconnect)
+all_scenarios=("${default_scenarios[@]}" soak)
 
 quick=()
 pin=no
@@ -38,13 +40,13 @@ while [ $# -gt 0 ]; do
     --before) before_jar=$2; shift ;;
     --build) build=yes ;;
     --set) sets+=(--set "$2"); shift ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1") ;;
   esac
   shift
 done
-[ ${#scenarios[@]} -gt 0 ] || scenarios=("${all_scenarios[@]}")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=("${default_scenarios[@]}")
 for s in "${scenarios[@]}"; do
   case " ${all_scenarios[*]} " in *" $s "*) ;; *) echo "unknown scenario $s (known: ${all_scenarios[*]})" >&2; exit 2 ;; esac
 done
@@ -127,9 +129,10 @@ wait_ready() {   # GET /ready 200, or /health 200 where there is no /ready (the 
   return 1
 }
 
-start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
+start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port, metrics_url (ours: its management port)
   local name=$1 scenario=$2
   target_port=$(free_port)
+  metrics_url=''
   case "$name" in
     ours|before)     # this build, or the earlier one given with --before, with the same settings
       local jar_file=$out/crowdwire.jar
@@ -137,7 +140,10 @@ start_target() { # start_target NAME SCENARIO -> sets target_pid, target_port
       # From a directory of its own: each jar reads only the defaults it ships (the working tree's
       # conf/crowdwire.yaml may name settings an earlier build does not know).
       mkdir -p "$out/run-$name"
-      (cd "$out/run-$name" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$(free_port) REDIS_URL=$redis_url JWT_SECRET=bench-secret \
+      local management_port
+      management_port=$(free_port)
+      metrics_url=http://127.0.0.1:$management_port/metrics
+      (cd "$out/run-$name" && PORT=$target_port HOST=127.0.0.1 MANAGEMENT_PORT=$management_port REDIS_URL=$redis_url JWT_SECRET=bench-secret \
         exec "${on_server_core[@]}" java $java_opts -jar "$jar_file" > "$out/logs/$name-$scenario.log" 2>&1) &
       target_pid=$!
       ;;
@@ -186,6 +192,7 @@ for scenario in "${scenarios[@]}"; do
     proc_args=()
     [ -n "$target_pid" ] && proc_args+=(--pid "$target_pid")
     [ "$name" != url ] && proc_args+=(--redis-pid "$redis_pid")
+    [ -n "$metrics_url" ] && proc_args+=(--metrics-url "$metrics_url")
     "${on_generator_core[@]}" node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "$target_url" \
       "${proc_args[@]}" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
     node_pid=$!

@@ -5,8 +5,9 @@
 //
 //   node scenario.mjs --scenario fanout-sat --url http://127.0.0.1:18080 --pid 1234 [--redis-pid 99]
 //                     [--target ours] [--out result.json] [--quick] [--set name=value ...] [--secret bench-secret]
-import { fork } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFile, fork } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Pool } from 'undici';
@@ -17,6 +18,7 @@ import { paramsFor } from './lib/params.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+const execFileP = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${target}:${scenario}`, ...a);
 
@@ -141,7 +143,7 @@ async function collect(group, expected, goalStartUs = 0) {
   const out = { errors: {}, closeCodes: {}, idsMsOnly: r.some((x) => x.idsMsOnly), oooSamples: r.flatMap((x) => x.oooSamples) };
   for (const x of r) {
     hist.merge(Hist.fromJSON(x.hist)); goalHist.merge(Hist.fromJSON(x.goalHist));
-    for (const k of ['subs', 'delivered', 'dups', 'lost', 'extra', 'ooo', 'oooMs', 'foreign', 'frames', 'eventFrames', 'bytes', 'disconnects', 'resumes', 'setupRetries', 'neverSubscribed', 'subsWithLoss', 'subsWithDups', 'goalReached']) out[k] = (out[k] || 0) + x[k];
+    for (const k of ['subs', 'delivered', 'dups', 'lost', 'extra', 'ooo', 'oooMs', 'foreign', 'frames', 'eventFrames', 'bytes', 'disconnects', 'resumes', 'churned', 'setupRetries', 'neverSubscribed', 'subsWithLoss', 'subsWithDups', 'goalReached']) out[k] = (out[k] || 0) + x[k];
     for (const [k, v] of Object.entries(x.errors)) out.errors[k] = (out.errors[k] || 0) + v;
     for (const [k, v] of Object.entries(x.closeCodes)) out.closeCodes[k] = (out.closeCodes[k] || 0) + v;
   }
@@ -382,6 +384,66 @@ const run = {
     return { baselineRssKiB: rss0, baselineFds: fds0, nofile: limit, collections: colls.length, steps };
   },
 
+  async soak() {
+    // Long and steady: a fixed rate over many collections while 1% of the clients a second leave (half with a close
+    // frame, half by dropping the connection) and come back resuming from their lastId. Every sampleMs: RSS, heap
+    // after a full GC, event-loop delay, delivery p99 and CPU; the slopes over the run say whether anything grows.
+    const colls = names('soak', P.collections);
+    const nSubs = P.collections * P.subsPerCollection;
+    const setup = await openSubs('main', nSubs, colls);
+    const s = new Sender();
+    // The replay tails (REPLAY_CACHE_EVENTS per watched collection) fill first, so their growth is not read as a leak.
+    await s.saturate(colls, P.prefill * colls.length, 8, 600000);
+    const pre = await drain('main', s, subsPer(colls, nSubs));
+    log(`${setup.ok} subscribers over ${colls.length} collections; ${pre.progress.delivered}/${pre.expectedTotal} of ${P.prefill} events per collection first`);
+    const churnPerWorker = Math.max(1, Math.round((nSubs * P.churnPctPerSec) / 100 / workers.length));
+    await allWorkers(() => ({ op: 'resetHist' }));
+    const samples = [];
+    let prev = sample(); let prevLoop = await loopDelayBuckets();
+    const t0 = prev.us;
+    const start = { rssKiB: serverPid ? rssKiB(serverPid) : null, heapAfterGcKiB: serverPid ? await heapAfterGcKiB(serverPid) : null };
+    const churning = setInterval(() => allWorkers(() => ({ op: 'churn', group: 'main', count: churnPerWorker, awayMs: P.awayMs })).catch((e) => log(`churn: ${e.message}`)), 1000);
+    let sending = true;
+    const sent = s.rate(colls, P.rate, P.durationMs).finally(() => { sending = false; });
+    while (sending) {
+      const due = t0 / 1000 + (samples.length + 1) * P.sampleMs;
+      while (sending && nowUs() / 1000 < due) await sleep(Math.min(1000, Math.max(1, due - nowUs() / 1000)));
+      if (!sending) break;
+      const hists = await allWorkers(() => ({ op: 'takeHist' }));
+      const h = new Hist(); for (const x of hists) h.merge(Hist.fromJSON(x.hist));
+      const loop = await loopDelayBuckets();
+      const b = sample();
+      const pr = await progress('main');
+      const row = {
+        minute: (b.us - t0) / 60e6, rssKiB: serverPid ? rssKiB(serverPid) : null,
+        heapAfterGcKiB: serverPid ? await heapAfterGcKiB(serverPid) : null,
+        loopDelayP99Ms: loopDelayMs(prevLoop, loop, 99), loopDelayMaxMs: loopDelayMs(prevLoop, loop, 100),
+        deliveryMs: h.summaryMs(), connected: pr.subscribed, serverCpuPct: cpuDelta(prev, b, 1).serverPct,
+      };
+      samples.push(row);
+      log(`minute ${row.minute.toFixed(1)}: RSS ${(row.rssKiB / 1024).toFixed(1)} MiB, heap after GC ${row.heapAfterGcKiB == null ? '–' : (row.heapAfterGcKiB / 1024).toFixed(1)} MiB, `
+        + `loop p99 ${row.loopDelayP99Ms} ms, delivery p99 ${row.deliveryMs.p99} ms, ${row.connected}/${nSubs} connected, server ${row.serverCpuPct.toFixed(0)}%`);
+      prev = b; prevLoop = loop;
+    }
+    await sent;
+    clearInterval(churning);
+    await sleep(P.awayMs + 2000);                            // the last clients sent away are back
+    const d = await drain('main', s, subsPer(colls, nSubs));
+    const c = await collect('main', s.expected());
+    const xs = samples.map((r) => r.minute);
+    const perHour = (get) => { const k = slope(xs, samples.map(get)); return k == null ? null : k * 60; };
+    return {
+      subscribers: nSubs, collections: colls.length, setup, webhooks: s.summary(), start, samples,
+      rssMiBPerHour: perHour((r) => r.rssKiB / 1024),
+      heapAfterGcMiBPerHour: perHour((r) => (r.heapAfterGcKiB == null ? null : r.heapAfterGcKiB / 1024)),
+      loopDelayP99MsPerHour: perHour((r) => r.loopDelayP99Ms), deliveryP99MsPerHour: perHour((r) => r.deliveryMs.p99),
+      expectedDeliveries: d.expectedTotal, deliveries: c.delivered, churned: c.churned,
+      lost: c.lost, duplicated: c.dups, outOfOrder: c.idsMsOnly ? c.oooMs : c.ooo, extra: c.extra, idsOrderedToMsOnly: c.idsMsOnly,
+      disconnects: c.disconnects, closeCodes: c.closeCodes, errors: c.errors, setupRetries: c.setupRetries,
+      neverSubscribed: c.neverSubscribed, subsWithLoss: c.subsWithLoss, oooSamples: c.oooSamples,
+    };
+  },
+
   async reconnect() {
     // Storms on collections of their own first warm the resume path (the JIT compiles it, in the JVM as in V8), as
     // warmup() does the live path; only the last storm is measured.
@@ -395,6 +457,57 @@ const run = {
     return { warmupStorms, ...await storm('storm') };
   },
 };
+
+/** The server's heap after a full collection, in KiB (jcmd GC.run, then GC.heap_info): null for a target that is no JVM. */
+async function heapAfterGcKiB(pid) {
+  try {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'java') return null;
+    await execFileP('jcmd', [String(pid), 'GC.run']);
+    const { stdout } = await execFileP('jcmd', [String(pid), 'GC.heap_info']);
+    // "def new generation total 58976K, used 1049K", "tenured generation total ...", "garbage-first heap total ...":
+    // the heap's lines; Metaspace's read "used ...K, committed" and are left out
+    return [...stdout.matchAll(/total (\d+)K, used (\d+)K/g)].reduce((kib, m) => kib + Number(m[2]), 0);
+  } catch (err) {
+    log(`heap after GC: ${err.message}`);
+    return null;
+  }
+}
+
+/** The cumulative buckets of the server's event-loop delay histogram (Prometheus text), or null without --metrics-url. */
+async function loopDelayBuckets() {
+  if (!opt['metrics-url']) return null;
+  try {
+    const text = await (await fetch(opt['metrics-url'])).text();
+    const buckets = new Map();
+    for (const m of text.matchAll(/^crowdwire_event_loop_delay_seconds_bucket\{[^}]*le="([^"]+)"[^}]*\} (\S+)$/gm)) {
+      const le = m[1] === '+Inf' ? Infinity : Number(m[1]);
+      buckets.set(le, (buckets.get(le) || 0) + Number(m[2]));   // summed over the socket verticles' loops
+    }
+    return [...buckets.entries()].sort((a, b) => a[0] - b[0]);
+  } catch (err) {
+    log(`event-loop delay: ${err.message}`);
+    return null;
+  }
+}
+
+/** The p-th percentile (the bucket's upper bound, in ms) of the probes between two bucket snapshots. */
+function loopDelayMs(before, after, p) {
+  if (!before || !after) return null;
+  const counts = after.map(([le, c], i) => [le, c - (before[i] ? before[i][1] : 0)]);
+  const total = counts[counts.length - 1][1];
+  if (!total) return null;
+  const [le] = counts.find(([, c]) => c >= (p / 100) * total);
+  return le === Infinity ? null : le * 1000;
+}
+
+/** Least-squares slope of ys over xs. */
+function slope(xs, ys) {
+  const pts = xs.map((x, i) => [x, ys[i]]).filter(([, y]) => y != null);
+  if (pts.length < 2) return null;
+  const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length; const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
+  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx ? pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx : null;
+}
 
 /** P.clients resume at once, P.behind events behind, in group (whose collections are named after it). */
 async function storm(group) {

@@ -1,7 +1,7 @@
 // Scenario parameters: full sizes (as in issue 3) and --quick sizes. Any of them can be overridden with
 // --set name=value (every scenario that has it) or --set scenario.name=value.
 
-export const SCENARIOS = ['fanout-sat', 'fanout-rate', 'many-collections', 'ingest', 'memory', 'reconnect'];
+export const SCENARIOS = ['fanout-sat', 'fanout-rate', 'many-collections', 'ingest', 'memory', 'reconnect', 'soak'];
 
 const FULL = {
   'fanout-sat': {          // 1 collection x 1,000 subscribers, webhooks as fast as the senders get answers
@@ -22,6 +22,11 @@ const FULL = {
   'reconnect': {           // 2,000 clients resume at once, 100 events behind
     clients: 2000, collections: 1, pre: 10, behind: 100, capMs: 120000, warmupStorms: 3,
   },
+  'soak': {                // 30 minutes at 200 events/s over 100 collections x 20 subscribers, 1% of them leaving and
+                           // resuming every second; sampled every minute
+    collections: 100, subsPerCollection: 20, rate: 200, durationMs: 1800000, churnPctPerSec: 1, awayMs: 2000,
+    sampleMs: 60000, prefill: 1000,
+  },
 };
 
 const QUICK = {
@@ -31,6 +36,7 @@ const QUICK = {
   'ingest': { events: 8000, window: 1000 },
   'memory': { conns: '2000,4000', settleMs: 3000 },
   'reconnect': { clients: 500 },
+  'soak': { durationMs: 180000, sampleMs: 15000 },
 };
 
 // Shared by every scenario.

@@ -13,6 +13,7 @@ let hist = new Hist();     // latency of new deliveries, microseconds
 let idsMsOnly = false;     // some event id had a non-numeric sequence part: ids order only to the millisecond
 const errors = {};
 const oooSamples = [];       // a few out-of-order deliveries, for the report         // ERROR frames and socket errors by code
+let churned = 0;             // clients the churn op sent away (and back)
 const note = (key) => { errors[key] = (errors[key] || 0) + 1; };
 
 class Sub {
@@ -23,7 +24,7 @@ class Sub {
     this.maxMs = -1; this.maxSeq = -1; this.lastId = null;
     this.frames = 0; this.eventFrames = 0; this.bytes = 0; this.disconnects = 0; this.resumes = 0; this.closeCodes = {};
     this.goal = 0; this.everSubscribed = false; this.setupRetries = 0; this.goalUs = 0; this.lastNewUs = 0; this.addrIdx = 0;
-    this.onSubscribed = null;
+    this.onSubscribed = null; this.connectedSinceUs = 0;
   }
 
   has(k) { const w = k >>> 5; return w < this.bits.length && (this.bits[w] & (1 << (k & 31))) !== 0; }
@@ -44,7 +45,8 @@ function onEvent(sub, id, k, t, now) {
   sub.lastId = id;                                  // as the VSKI client does: the last id received
   if (sub.has(k)) { sub.dups++; return; }
   sub.set(k); sub.received++; sub.lastNewUs = now;
-  if (typeof t === 'number') hist.add(now - t);
+  // events sent before this connection opened are a resume's catch-up, not delivery delay (the soak's p99)
+  if (typeof t === 'number' && t >= sub.connectedSinceUs) hist.add(now - t);
   // order by event id, <ms>-<seq>: numerically (Redis stream ids), and by <ms> alone for servers whose
   // sequence part is not a number (the seed: random hex); the report uses the second when it saw such ids
   const dash = id.indexOf('-');
@@ -123,7 +125,7 @@ function connectOnce(sub, withLastId, timeoutMs) {
     let done = false;
     const finish = (ok) => { if (!done) { done = true; clearTimeout(timer); resolve(ok); } };
     const timer = setTimeout(() => { note('subscribe-timeout'); if (sock) sock.terminate(); finish(false); }, timeoutMs);
-    sub.subscribed = false; sub.closing = false;
+    sub.subscribed = false; sub.closing = false; sub.connectedSinceUs = nowUs();
     const opts = { handshakeTimeout: timeoutMs };
     if (cfg.localAddrs && cfg.localAddrs.length) opts.localAddress = cfg.localAddrs[sub.addrIdx % cfg.localAddrs.length];
     let sock = null;
@@ -195,6 +197,24 @@ const handlers = {
 
   resetHist() { hist = new Hist(); return {}; },
 
+  /** The latency histogram since the last call (or resetHist), and a fresh one. */
+  takeHist() { const h = hist.toJSON(); hist = new Hist(); return { hist: h }; },
+
+  /**
+   * Clients coming and going: `count` subscribed clients of group leave now, half with a close frame and half by
+   * dropping the connection, and each comes back awayMs later resuming from its lastId. Answers at once.
+   */
+  churn(m) {
+    const list = (groups.get(m.group) || []).filter((s) => s.subscribed && !s.closing);
+    for (let n = 0; n < m.count && list.length; n++) {
+      const sub = list.splice(Math.floor(Math.random() * list.length), 1)[0];
+      sub.closing = true; churned++;
+      if (n % 2 === 0) sub.ws.close(1000); else sub.ws.terminate();
+      setTimeout(() => connect(sub, true, m.timeoutMs || 30000).then((ok) => { if (!ok) note('churn:rejoin-failed'); }), m.awayMs);
+    }
+    return {};
+  },
+
   async close(m) {
     const list = groups.get(m.group) || [];
     await Promise.all(list.map((s) => new Promise((resolve) => {
@@ -247,6 +267,7 @@ const handlers = {
     out.goalHist = goalHist.toJSON();
     out.idsMsOnly = idsMsOnly;
     out.oooSamples = oooSamples;
+    out.churned = churned;
     out.errors = { ...errors };
     out.cpu = process.cpuUsage();
     return out;

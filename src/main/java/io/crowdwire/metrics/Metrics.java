@@ -104,7 +104,6 @@ public final class Metrics {
     return registry;
   }
 
-  /** A webhook delivery recognised as a retry: not stored again (what is stored, the state counts). */
   /** Probes the calling verticle's event loop every {@value #LOOP_PROBE_MS} ms, for as long as the verticle is deployed. */
   public void probeEventLoop(Vertx vertx) {
     long dueNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LOOP_PROBE_MS);
@@ -114,6 +113,7 @@ public final class Metrics {
     });
   }
 
+  /** A webhook delivery recognised as a retry: not stored again (what is stored, the state counts). */
   public void duplicate() {
     duplicates.increment();
   }
