@@ -5,18 +5,17 @@
 //
 //   node scenario.mjs --scenario fanout-sat --url http://127.0.0.1:18080 --pid 1234 [--redis-pid 99]
 //                     [--target ours] [--out result.json] [--quick] [--set name=value ...] [--secret bench-secret]
-import { execFile, fork } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
 import { Pool } from 'undici';
 import { Hist } from './lib/hist.mjs';
+import { Workers } from './lib/workers.mjs';
 import { webhookToken, userToken } from './lib/jwt.mjs';
+import { webhookBody } from './lib/webhook.mjs';
 import { cpuSeconds, cpuSplit, threadCpu, rssKiB, alive, openFds, nofileLimit, machineBusySeconds } from './lib/proc.mjs';
 import { paramsFor } from './lib/params.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
 const execFileP = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -95,69 +94,34 @@ function cpuDelta(a, b, units, per = 100000) {
 }
 
 // ---------------------------------------------------------------- workers
-const workers = [];
-let rid = 0;
-const pending = new Map();
+let workers = null;
 
 function startWorkers(n) {
   const localAddrs = base.hostname === '127.0.0.1' && P.localAddrs > 0
     ? Array.from({ length: P.localAddrs }, (_, i) => `127.0.0.${i + 2}`) : [];
   const cfg = { url: wsBase + userToken(opt.secret), resume: !!P.resume, resumeDelayMs: P.resumeDelayMs, maxResumes: P.maxResumes, localAddrs, client: P.client, setupRetries: P.setupRetries };
-  for (let i = 0; i < n; i++) {
-    const w = fork(join(here, 'lib', 'worker.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: ['--max-old-space-size=4096', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.BENCH_WORKER_PROF] : [])] });
-    w.on('message', (m) => { const p = pending.get(m.rid); if (p) { pending.delete(m.rid); m.ok ? p.resolve(m) : p.reject(new Error(m.error)); } });
-    w.on('exit', (code) => { if (!shuttingDown) { log(`worker exited with ${code}`); process.exitCode = 1; } });
-    workers.push(w);
-  }
-  return allWorkers(() => ({ op: 'init', cfg }));
+  workers = new Workers(Array.from({ length: n }, () => cfg), (code) => { log(`worker exited with ${code}`); process.exitCode = 1; });
+  return workers.ready;
 }
 
-function call(w, msg) {
-  return new Promise((resolve, reject) => { const id = ++rid; pending.set(id, { resolve, reject }); w.send({ ...msg, rid: id }); });
-}
-const allWorkers = (f) => Promise.all(workers.map((w, i) => call(w, f(i))));
-
+const allWorkers = (f) => workers.all(f);
+const progress = (group) => workers.progress(group);
+const collect = (group, expected, goalStartUs) => workers.collect(group, expected, goalStartUs);
 function sum(list, key) { return list.reduce((s, x) => s + (x[key] || 0), 0); }
-
-async function progress(group) {
-  const r = await allWorkers(() => ({ op: 'progress', group }));
-  return {
-    delivered: sum(r, 'delivered'), dups: sum(r, 'dups'), frames: sum(r, 'frames'), goalReached: sum(r, 'goalReached'),
-    subscribed: sum(r, 'subscribed'), disconnects: sum(r, 'disconnects'), lastNewUs: Math.max(...r.map((x) => x.lastNewUs)),
-  };
-}
 
 /** Opens `n` subscribers of group over the collections (subscriber i on collections[i % len]). */
 async function openSubs(group, n, collections, offset = 0) {
-  const per = workers.map(() => []);
-  for (let i = 0; i < n; i++) per[(i + offset) % workers.length].push({ idx: i + offset, collection: collections[(i + offset) % collections.length] });
+  const per = Array.from({ length: workers.size }, () => []);
+  for (let i = 0; i < n; i++) per[(i + offset) % workers.size].push({ idx: i + offset, collection: collections[(i + offset) % collections.length] });
   const r = await allWorkers((i) => ({ op: 'open', group, subs: per[i], concurrency: P.connectConcurrency, timeoutMs: 60000 }));
   const res = { ok: sum(r, 'ok'), failed: sum(r, 'failed'), ms: Math.max(...r.map((x) => x.ms)) };
   if (res.failed) log(`${res.failed} of ${n} subscribers of ${group} did not get SUBSCRIBED`);
   return res;
 }
 
-async function collect(group, expected, goalStartUs = 0) {
-  const r = await allWorkers(() => ({ op: 'collect', group, expected, goalStartUs }));
-  const hist = new Hist(); const goalHist = new Hist();
-  const out = { errors: {}, closeCodes: {}, idsMsOnly: r.some((x) => x.idsMsOnly), oooSamples: r.flatMap((x) => x.oooSamples) };
-  for (const x of r) {
-    hist.merge(Hist.fromJSON(x.hist)); goalHist.merge(Hist.fromJSON(x.goalHist));
-    for (const k of ['subs', 'delivered', 'dups', 'lost', 'extra', 'ooo', 'oooMs', 'foreign', 'frames', 'eventFrames', 'bytes', 'disconnects', 'resumes', 'churned', 'setupRetries', 'neverSubscribed', 'subsWithLoss', 'subsWithDups', 'goalReached']) out[k] = (out[k] || 0) + x[k];
-    for (const [k, v] of Object.entries(x.errors)) out.errors[k] = (out.errors[k] || 0) + v;
-    for (const [k, v] of Object.entries(x.closeCodes)) out.closeCodes[k] = (out.closeCodes[k] || 0) + v;
-  }
-  out.workerCpuS = { user: r.reduce((a, x) => a + x.cpu.user, 0) / 1e6, system: r.reduce((a, x) => a + x.cpu.system, 0) / 1e6 };
-  out.oooSamples = out.oooSamples.filter((x) => !out.idsMsOnly || x.msLevel).slice(0, 5);
-  out.latencyMs = hist.summaryMs();
-  out.goalMs = goalHist.summaryMs();
-  return out;
-}
-
 // ---------------------------------------------------------------- webhooks
 const http = new Pool(url, { connections: 64, pipelining: 1, keepAliveTimeout: 30000 });
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${webhookToken(opt.secret)}` };
-const pad = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua. '.repeat(8);
 
 class Sender {
   constructor() { this.sent = {}; this.status = {}; this.hist = new Hist(); this.acked = 0; this.failed = 0; this.lateMaxMs = 0; this.skipped = 0; this.inFlight = 0; }
@@ -167,8 +131,7 @@ class Sender {
     const s = this.sent[coll] || (this.sent[coll] = { n: 0, failed: [] });
     const k = s.n++;
     const t = nowUs();
-    const body = `{"database":"postgres","collection":"${coll}","id":"r${k}","action":"create","timestamp":"${new Date().toISOString()}",`
-      + `"record":{"rid":"r${k}","bench_k":${k},"bench_t":${t},"title":"bench ${k}","body":"${pad.slice(0, Math.max(0, P.recordBytes - 90))}"}}`;
+    const body = webhookBody(coll, k, t, P.recordBytes);
     this.inFlight++;
     let code;
     try {
@@ -396,7 +359,7 @@ const run = {
     await s.saturate(colls, P.prefill * colls.length, 8, 600000);
     const pre = await drain('main', s, subsPer(colls, nSubs));
     log(`${setup.ok} subscribers over ${colls.length} collections; ${pre.progress.delivered}/${pre.expectedTotal} of ${P.prefill} events per collection first`);
-    const churnPerWorker = Math.max(1, Math.round((nSubs * P.churnPctPerSec) / 100 / workers.length));
+    const churnPerWorker = Math.max(1, Math.round((nSubs * P.churnPctPerSec) / 100 / workers.size));
     await allWorkers(() => ({ op: 'resetHist' }));
     const samples = [];
     let prev = sample(); let prevLoop = await loopDelayBuckets();
@@ -555,7 +518,6 @@ async function storm(group) {
 }
 
 // ---------------------------------------------------------------- main
-let shuttingDown = false;
 async function main() {
   if (!run[scenario]) throw new Error(`unknown scenario ${scenario}`);
   const t0 = Date.now();
@@ -567,9 +529,7 @@ async function main() {
     serverAlive: serverPid ? alive(serverPid) : null, serverRssKiB: serverPid ? rssKiB(serverPid) : null, warmup: warm, ...result,
   };
   if (serverPid && !out.serverAlive) log('the server process is gone!');
-  shuttingDown = true;
-  await allWorkers(() => ({ op: 'close', group: 'main', timeoutMs: 3000 })).catch(() => {});
-  await allWorkers(() => ({ op: 'exit' })).catch(() => {});
+  await workers.stop('main');
   await http.close().catch(() => {});
   const json = JSON.stringify(out, null, 1);
   if (opt.out) writeFileSync(opt.out, json); else console.log(json);
@@ -577,7 +537,6 @@ async function main() {
 
 main().then(() => process.exit(process.exitCode || 0), (err) => {
   console.error(err);
-  shuttingDown = true;
-  for (const w of workers) w.kill();
+  if (workers) workers.kill();
   process.exit(1);
 });

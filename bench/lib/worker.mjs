@@ -7,12 +7,13 @@ import { RawWebSocket, OPEN, CLOSED } from './rawws.mjs';
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n); // CLOCK_MONOTONIC: the same clock in every process
 
-let cfg = null;            // {url, resume, resumeDelayMs, maxResumes, localAddrs}
+let cfg = null;            // {url, resume, resumeDelayMs, maxResumes, localAddrs, client, setupRetries, perEventLatency}
 const groups = new Map();  // group name -> Sub[]
 let hist = new Hist();     // latency of new deliveries, microseconds
 let idsMsOnly = false;     // some event id had a non-numeric sequence part: ids order only to the millisecond
-const errors = {};
-const oooSamples = [];       // a few out-of-order deliveries, for the report         // ERROR frames and socket errors by code
+const errors = {};         // ERROR frames and socket errors by code
+const oooSamples = [];     // a few out-of-order deliveries, for the report
+const latestByEvent = new Map();   // 'collection k' -> latency of its latest arrival here, microseconds (cfg.perEventLatency)
 let churned = 0;             // clients the churn op sent away (and back)
 const note = (key) => { errors[key] = (errors[key] || 0) + 1; };
 
@@ -46,7 +47,13 @@ function onEvent(sub, id, k, t, now) {
   if (sub.has(k)) { sub.dups++; return; }
   sub.set(k); sub.received++; sub.lastNewUs = now;
   // events sent before this connection opened are a resume's catch-up, not delivery delay (the soak's p99)
-  if (typeof t === 'number' && t >= sub.connectedSinceUs) hist.add(now - t);
+  if (typeof t === 'number' && t >= sub.connectedSinceUs) {
+    hist.add(now - t);
+    if (cfg.perEventLatency) {                     // the last arrival of each event, to time its slowest subscriber
+      const key = `${sub.collection} ${k}`;
+      if (!(latestByEvent.get(key) >= now - t)) latestByEvent.set(key, now - t);
+    }
+  }
   // order by event id, <ms>-<seq>: numerically (Redis stream ids), and by <ms> alone for servers whose
   // sequence part is not a number (the seed: random hex); the report uses the second when it saw such ids
   const dash = id.indexOf('-');
@@ -196,6 +203,9 @@ const handlers = {
   },
 
   resetHist() { hist = new Hist(); return {}; },
+
+  /** Every event's latest arrival here (cfg.perEventLatency): [['collection k', microseconds], ...]. */
+  perEvent() { return { latest: [...latestByEvent.entries()] }; },
 
   /** The latency histogram since the last call (or resetHist), and a fresh one. */
   takeHist() { const h = hist.toJSON(); hist = new Hist(); return { hist: h }; },
