@@ -2,7 +2,7 @@
 # Crowdwire benchmark: every scenario against Crowdwire ("ours") and the seed's reference service ("seed"),
 # one after the other, on one throwaway Redis, then a table with the ratios ours/seed.
 #
-#   bench/run.sh [--quick] [--pin] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
+#   bench/run.sh [--quick] [--pin] [--profile] [--targets ours,seed] [--no-build] [--set name=value ...] [scenario ...]
 #   bench/run.sh --before OLD.jar --targets ours,before [...]   # this build against an earlier one, in one run
 #   bench/run.sh --url http://127.0.0.1:PORT [--pid PID] [--quick] [scenario ...]   # a service already running
 #
@@ -10,6 +10,8 @@
 # --quick 3; only when named): a fixed rate with clients leaving and resuming, sampled every minute.
 # --pin: the server and Redis on core 0, the load generator on core 1 (taskset), for every target alike, so that
 # neither takes the other's time; the tables split the server's CPU into user and kernel time either way.
+# --profile: a CPU flame graph of ours over each scenario's measured part (async-profiler, fetched from Maven Central),
+# <scenario>-<target>-flame.html and, where chromium is installed, a .png of it; the profiler's cost is in that run's figures.
 # Everything listens on loopback only; everything started here is stopped on exit.
 set -euo pipefail
 
@@ -22,6 +24,7 @@ all_scenarios=("${default_scenarios[@]}" soak)
 
 quick=()
 pin=no
+profile=no
 targets=ours,seed
 build=auto
 ext_url=''
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=(--quick) ;;
     --pin) pin=yes ;;
+    --profile) profile=yes ;;
     --targets) targets=$2; shift ;;
     --no-build) build=no ;;
     --url) ext_url=$2; targets=url; shift ;;
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
     --before) before_jar=$2; shift ;;
     --build) build=yes ;;
     --set) sets+=(--set "$2"); shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1") ;;
   esac
@@ -70,6 +74,8 @@ if [ ! -d "$bench/node_modules/ws" ] || [ ! -d "$bench/node_modules/undici" ]; t
   log "installing the load generator's packages (npm ci)"
   (cd "$bench" && npm ci --no-audit --no-fund >/dev/null)
 fi
+profile_args=()
+[ "$profile" = yes ] && profile_args=(--profile "$(profiler_lib "$bench/results/tools")")
 # ours runs with the production JVM flags of conf/jvm.options, unless BENCH_JAVA_OPTS is set (even to nothing)
 java_opts=${BENCH_JAVA_OPTS-$(grep -v '^#' "$root/conf/jvm.options" | tr '\n' ' ')}
 # 20,000 connections need more than the usual 1024 open files, in the servers and in the workers
@@ -194,7 +200,7 @@ for scenario in "${scenarios[@]}"; do
     [ "$name" != url ] && proc_args+=(--redis-pid "$redis_pid")
     [ -n "$metrics_url" ] && proc_args+=(--metrics-url "$metrics_url")
     "${on_generator_core[@]}" node "$bench/scenario.mjs" --scenario "$scenario" --target "$name" --url "$target_url" \
-      "${proc_args[@]}" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
+      "${proc_args[@]}" "${profile_args[@]}" --out "$out/$scenario-$name.json" "${quick[@]}" "${sets[@]}" &
     node_pid=$!
     wait "$node_pid" || { failed=1; log "$scenario against $name failed"; }
     node_pid=''
@@ -205,4 +211,5 @@ for scenario in "${scenarios[@]}"; do
 done
 
 node "$bench/report.mjs" "$out" | tee "$out/table.md"
+for html in "$out"/*-flame.html; do [ -f "$html" ] && flame_png "$html"; done
 exit $failed

@@ -233,11 +233,13 @@ async function warmup() {
 async function deliveryRun(group, collections, nSubs, send) {
   await allWorkers(() => ({ op: 'resetHist' }));
   const sender = new Sender();
+  await profiler('start');
   const a = sample();
   await send(sender);
   const sendEnd = nowUs();
   const d = await drain(group, sender, subsPer(collections, nSubs));
   const b = sample();
+  await profiler('stop');
   const c = await collect(group, sender.expected());
   const endUs = Math.max(d.progress.lastNewUs, sendEnd);
   const seconds = (endUs - a.us) / 1e6;
@@ -286,11 +288,13 @@ const run = {
     const coll = names('ingest', 1);
     const s = new Sender();
     const marks = [];              // [acked, us] at every window boundary
+    await profiler('start');
     const a = sample();
     marks.push([0, a.us]);
     s.onAck = (acked) => { if (acked % P.window === 0) marks.push([acked, nowUs()]); };
     await s.saturate(coll, P.events, P.concurrency, P.capMs);
     const b = sample();
+    await profiler('stop');
     if (marks[marks.length - 1][0] !== s.acked) marks.push([s.acked, b.us]);
     const windows = [];
     for (let i = 1; i < marks.length; i++) {
@@ -421,10 +425,26 @@ const run = {
   },
 };
 
+const isJvm = (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'java'; } catch { return false; } };
+
+/**
+ * With --profile LIB (async-profiler's libasyncProfiler.so): the server's CPU profile over the measured part only,
+ * loaded into the running JVM and written as a flame graph beside the result (<out>-flame.html).
+ */
+async function profiler(action) {
+  if (!opt.profile || !serverPid || !isJvm(serverPid)) return;
+  const args = action === 'start' ? 'start,event=cpu,interval=1ms' : `stop,file=${(opt.out || 'result.json').replace(/\.json$/, '')}-flame.html`;
+  try {
+    await execFileP('jcmd', [String(serverPid), 'JVMTI.agent_load', opt.profile, args]);
+  } catch (err) {
+    log(`profiler ${action}: ${err.message}`);
+  }
+}
+
 /** The server's heap after a full collection, in KiB (jcmd GC.run, then GC.heap_info): null for a target that is no JVM. */
 async function heapAfterGcKiB(pid) {
   try {
-    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'java') return null;
+    if (!isJvm(pid)) return null;
     await execFileP('jcmd', [String(pid), 'GC.run']);
     const { stdout } = await execFileP('jcmd', [String(pid), 'GC.heap_info']);
     // "def new generation total 58976K, used 1049K", "tenured generation total ...", "garbage-first heap total ...":
@@ -487,6 +507,8 @@ async function storm(group) {
   await allWorkers(() => ({ op: 'goal', group, count: goal }));
   await allWorkers(() => ({ op: 'resetHist' }));
   const before = await progress(group);
+  const profiled = group === 'storm';                      // the measured storm, not the warm-up ones
+  if (profiled) await profiler('start');
   const a = sample();
   const startUs = a.us;
   const reconnecting = allWorkers(() => ({ op: 'reconnect', group, concurrency: 0, timeoutMs: P.capMs }));
@@ -501,6 +523,7 @@ async function storm(group) {
     await sleep(50);
   }
   const b = sample();
+  if (profiled) await profiler('stop');
   const rc = await reconnecting;
   await sleep(1000);                                        // late duplicates still count
   const c = await collect(group, s.expected(), startUs);

@@ -17,18 +17,7 @@ rate=5000
 seconds=30
 instances=2
 pages=200
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-build) build=no ;;
-    --rate) rate=$2; shift ;;
-    --seconds) seconds=$2; shift ;;
-    --instances) instances=$2; shift ;;
-    --pages) pages=$2; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_options 9 "rate seconds instances pages" "$@"
 require_tools
 build_jar "$root" "$build"
 start_run "$root" "$here"

@@ -19,19 +19,7 @@ conns=19000
 workers=2
 rate=1
 seconds=300
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-build) build=no ;;
-    --instances) instances=$2; shift ;;
-    --conns) conns=$2; shift ;;
-    --workers) workers=$2; shift ;;
-    --rate) rate=$2; shift ;;
-    --seconds) seconds=$2; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_options 9 "instances conns workers rate seconds" "$@"
 require_tools
 build_jar "$root" "$build"
 if [ ! -d "$root/bench/node_modules/ws" ]; then (cd "$root/bench" && npm ci --no-audit --no-fund >/dev/null); fi

@@ -1,4 +1,4 @@
-# Sourced by bench/run.sh, bench/yjs/run.sh, bench/analytics/run.sh and bench/regions/run.sh: logging, the tools they need, the jar, free ports, stopping.
+# Sourced by bench/run.sh, bench/yjs/run.sh, bench/analytics/run.sh, bench/regions/run.sh and bench/cluster/run.sh: logging, the tools they need, the jar, free ports, stopping.
 
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
@@ -15,6 +15,23 @@ build_jar() {
     log "building the jar (mvn -q package -DskipTests)"
     (cd "$root" && mvn -q package -DskipTests)
   fi
+}
+
+# parse_options HELP_LINES "NAME ..." ARGS...: --no-build sets build=no, --NAME VALUE sets the variable NAME (for
+# each NAME listed, whose default the script set), -h prints lines 2..HELP_LINES of the script (its usage).
+parse_options() {
+  local help=$1 names=" $2 " name
+  shift 2
+  while [ $# -gt 0 ]; do
+    name=${1#--}
+    case "$1" in
+      --no-build) build=no ;;
+      -h|--help) sed -n "2,${help}p" "$0"; exit 0 ;;
+      *) if [[ "$1" == --* && "$names" == *" $name "* && $# -ge 2 ]]; then printf -v "$name" '%s' "$2"; shift
+         else echo "unknown option $1" >&2; exit 2; fi ;;
+    esac
+    shift
+  done
 }
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
@@ -61,4 +78,24 @@ start_redis() {
     --logfile "$out/logs/redis-$1.log" &
   pids+=("$!")
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+}
+
+# profiler_lib DIR: async-profiler's agent for this machine (linux-x64 or linux-arm64), fetched from Maven Central
+# into DIR once; prints its path.
+profiler_lib() {
+  local dir=$1 version=4.1 arch
+  case "$(uname -m)" in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) echo "no async-profiler for $(uname -m)" >&2; exit 1 ;; esac
+  if [ ! -f "$dir/$arch/libasyncProfiler.so" ]; then
+    mkdir -p "$dir"
+    mvn -q dependency:copy -Dartifact=tools.profiler:async-profiler:$version -DoutputDirectory="$dir" >&2
+    (cd "$dir" && unzip -q -o "async-profiler-$version.jar" "$arch/libasyncProfiler.so")
+  fi
+  echo "$dir/$arch/libasyncProfiler.so"
+}
+
+# flame_png HTML: a picture of a flame graph page (headless chromium), beside it as .png; skipped without chromium.
+flame_png() {
+  command -v chromium >/dev/null || { log "no chromium: $1 stays HTML only"; return 0; }
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1600,1000 --virtual-time-budget=3000 \
+    --screenshot="${1%.html}.png" "file://$1" >/dev/null 2>&1 || log "could not render $1"
 }

@@ -15,16 +15,7 @@ root=$(cd "$here/../.." && pwd)
 build=auto
 rate=1000
 seconds=30
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --no-build) build=no ;;
-    --rate) rate=$2; shift ;;
-    --seconds) seconds=$2; shift ;;
-    -h|--help) sed -n '2,8p' "$0"; exit 0 ;;
-    *) echo "unknown option $1" >&2; exit 2 ;;
-  esac
-  shift
-done
+parse_options 8 "rate seconds" "$@"
 require_tools
 build_jar "$root" "$build"
 start_run "$root" "$here"
