@@ -102,16 +102,18 @@ if (results.memory) {
     for (const t of ts) {
       const r = results.memory[t]; const s = r.steps[i];
       if (!s) continue;
-      rows.push(['memory', t, f0(s.connections), f1(r.baselineRssKiB / 1024), f1(s.rssKiB / 1024), f2(s.perConnKiB), s.marginalPerConnKiB != null ? f2(s.marginalPerConnKiB) : '–']);
+      const livePerConn = s.liveHeapKiB != null && r.baselineLiveHeapKiB != null ? (s.liveHeapKiB - r.baselineLiveHeapKiB) / s.connections : null;
+      rows.push(['memory', t, f0(s.connections), f1(r.baselineRssKiB / 1024), f1(s.rssKiB / 1024), f2(s.perConnKiB), s.marginalPerConnKiB != null ? f2(s.marginalPerConnKiB) : '–',
+        s.heapKiB ? `${f1(s.heapKiB.used / 1024)} / ${f1(s.heapKiB.capacity / 1024)}` : '–', f2(livePerConn)]);
     }
     const o = results.memory.ours && results.memory.ours.steps[i];
     for (const base of BASELINES) {
       const sd = results.memory[base] && results.memory[base].steps[i];
-      if (o && sd) rows.push(['memory', `**ours/${base}**`, '', '', ratio(o.rssKiB, sd.rssKiB), ratio(o.perConnKiB, sd.perConnKiB), o.marginalPerConnKiB != null ? ratio(o.marginalPerConnKiB, sd.marginalPerConnKiB) : '']);
+      if (o && sd) rows.push(['memory', `**ours/${base}**`, '', '', ratio(o.rssKiB, sd.rssKiB), ratio(o.perConnKiB, sd.perConnKiB), o.marginalPerConnKiB != null ? ratio(o.marginalPerConnKiB, sd.marginalPerConnKiB) : '', '', '']);
     }
   }
   out.push('### Memory per idle subscribed connection (RSS of the server process)', '',
-    table(['scenario', 'target', 'connections', 'RSS before MiB', 'RSS MiB', 'KiB/connection', 'KiB/connection, marginal'], rows), '');
+    table(['scenario', 'target', 'connections', 'RSS before MiB', 'RSS MiB', 'KiB/connection', 'KiB/connection, marginal', 'Java heap used / capacity MiB', 'live heap KiB/connection'], rows), '');
   const notes = ts.flatMap((t) => results.memory[t].steps.filter((s) => s.note).map((s) => `${t}: ${s.note}`));
   for (const n of notes) out.push(`- ${n}`);
   if (notes.length) out.push('');
@@ -131,17 +133,31 @@ const storm = section('reconnect',
   ]);
 if (storm) out.push('### Reconnect storm (all clients resume at once with lastIds 100 events behind)', '', storm, '');
 
+/** Least-squares slope per hour of get(sample) over the samples' minutes (null values left out). */
+function slopePerHour(samples, get) {
+  const pts = samples.map((x) => [x.minute, get(x)]).filter(([, y]) => y != null);
+  if (pts.length < 2) return null;
+  const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length; const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
+  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  return sxx ? (60 * pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0)) / sxx : null;
+}
+
 if (results.soak) {
   for (const t of targetsOf('soak')) {
     const r = results.soak[t];
     const mib = (kib) => (kib == null ? null : kib / 1024);
+    // the whole run, and its second half: past the start-up (the JIT, the replay frames filling) a leak still rises
+    const slopes = (samples) => [f1(slopePerHour(samples, (x) => mib(x.rssKiB))), f1(slopePerHour(samples, (x) => mib(x.heapAfterGcKiB))),
+      f1(slopePerHour(samples, (x) => x.loopDelayP99Ms)), '', f1(slopePerHour(samples, (x) => x.deliveryMs.p99)), '', '', ''];
+    const secondHalf = r.samples.slice(Math.floor(r.samples.length / 2));
     out.push(`### Soak, ${t}: ${num(r.webhooks.acked)} events over ${r.collections} collections × ${r.subscribers / r.collections} subscribers in ${f0(r.params.durationMs / 60000)} min, `
       + `${num(r.churned)} departures resumed; lost ${r.lost}, duplicated ${r.duplicated}, out of order ${r.outOfOrder}`, '',
     table(['minute', 'target', 'RSS MiB', 'heap after GC MiB', 'loop delay p99 ms', 'loop delay max ms', 'delivery p99 ms', 'delivery max ms', 'connected', 'server CPU %'], [
       ['start', t, f1(mib(r.start.rssKiB)), f1(mib(r.start.heapAfterGcKiB)), '', '', '', '', '', ''],
       ...r.samples.map((x) => [f1(x.minute), t, f1(mib(x.rssKiB)), f1(mib(x.heapAfterGcKiB)), f1(x.loopDelayP99Ms), f1(x.loopDelayMaxMs),
         f1(x.deliveryMs.p99), f1(x.deliveryMs.max), f0(x.connected), f0(x.serverCpuPct)]),
-      ['**slope per hour**', t, f1(r.rssMiBPerHour), f1(r.heapAfterGcMiBPerHour), f1(r.loopDelayP99MsPerHour), '', f1(r.deliveryP99MsPerHour), '', '', ''],
+      ['**slope per hour**', t, ...slopes(r.samples)],
+      [`**slope per hour, from minute ${f1(secondHalf.length ? secondHalf[0].minute : null)}**`, t, ...slopes(secondHalf)],
     ]), '');
   }
 }

@@ -320,6 +320,9 @@ const run = {
     const fds0 = serverPid ? openFds(serverPid) : null;
     const limit = serverPid ? nofileLimit(serverPid) : null;
     const rss0 = serverPid ? rssKiB(serverPid) : null;
+    const heap0 = await heapKiB(serverPid, { collect: false });
+    const live0Heap = await heapKiB(serverPid, { collect: true });
+    const live0 = live0Heap && live0Heap.used;
     const steps = [];
     let open = 0;
     for (const want of String(P.conns).split(',').map(Number)) {
@@ -339,7 +342,7 @@ const run = {
       const step = {
         requested: want, connections: pr.subscribed, connectMs: r.ms, failed: r.failed, rssKiB: rss,
         deltaKiB: rss - rss0, perConnKiB: (rss - rss0) / pr.subscribed, note,
-        fds: serverPid ? openFds(serverPid) : null,
+        fds: serverPid ? openFds(serverPid) : null, heapKiB: await heapKiB(serverPid, { collect: false }),
       };
       if (steps.length) {
         const p = steps[steps.length - 1];
@@ -348,13 +351,16 @@ const run = {
       log(`${pr.subscribed} idle subscribed connections: RSS ${(rss / 1024).toFixed(1)} MiB, ${step.perConnKiB.toFixed(2)} KiB per connection`);
       steps.push(step);
     }
-    return { baselineRssKiB: rss0, baselineFds: fds0, nofile: limit, collections: colls.length, steps };
+    // after the last reading: what of the heap is live with every connection open (a full collection)
+    const live = await heapKiB(serverPid, { collect: true });
+    if (live && steps.length) steps[steps.length - 1].liveHeapKiB = live.used;
+    return { baselineRssKiB: rss0, baselineHeapKiB: heap0, baselineLiveHeapKiB: live0, baselineFds: fds0, nofile: limit, collections: colls.length, steps };
   },
 
   async soak() {
     // Long and steady: a fixed rate over many collections while 1% of the clients a second leave (half with a close
     // frame, half by dropping the connection) and come back resuming from their lastId. Every sampleMs: RSS, heap
-    // after a full GC, event-loop delay, delivery p99 and CPU; the slopes over the run say whether anything grows.
+    // after a full GC, event-loop delay, delivery p99 and CPU (the report fits their slopes: whether anything grows).
     const colls = names('soak', P.collections);
     const nSubs = P.collections * P.subsPerCollection;
     const setup = await openSubs('main', nSubs, colls);
@@ -368,7 +374,7 @@ const run = {
     const samples = [];
     let prev = sample(); let prevLoop = await loopDelayBuckets();
     const t0 = prev.us;
-    const start = { rssKiB: serverPid ? rssKiB(serverPid) : null, heapAfterGcKiB: serverPid ? await heapAfterGcKiB(serverPid) : null };
+    const start = { rssKiB: serverPid ? rssKiB(serverPid) : null, heapAfterGcKiB: await heapAfterGcKiB(serverPid) };
     const churning = setInterval(() => allWorkers(() => ({ op: 'churn', group: 'main', count: churnPerWorker, awayMs: P.awayMs })).catch((e) => log(`churn: ${e.message}`)), 1000);
     let sending = true;
     const sent = s.rate(colls, P.rate, P.durationMs).finally(() => { sending = false; });
@@ -383,7 +389,7 @@ const run = {
       const pr = await progress('main');
       const row = {
         minute: (b.us - t0) / 60e6, rssKiB: serverPid ? rssKiB(serverPid) : null,
-        heapAfterGcKiB: serverPid ? await heapAfterGcKiB(serverPid) : null,
+        heapAfterGcKiB: await heapAfterGcKiB(serverPid),
         loopDelayP99Ms: loopDelayMs(prevLoop, loop, 99), loopDelayMaxMs: loopDelayMs(prevLoop, loop, 100),
         deliveryMs: h.summaryMs(), connected: pr.subscribed, serverCpuPct: cpuDelta(prev, b, 1).serverPct,
       };
@@ -397,13 +403,8 @@ const run = {
     await sleep(P.awayMs + 2000);                            // the last clients sent away are back
     const d = await drain('main', s, subsPer(colls, nSubs));
     const c = await collect('main', s.expected());
-    const xs = samples.map((r) => r.minute);
-    const perHour = (get) => { const k = slope(xs, samples.map(get)); return k == null ? null : k * 60; };
     return {
       subscribers: nSubs, collections: colls.length, setup, webhooks: s.summary(), start, samples,
-      rssMiBPerHour: perHour((r) => r.rssKiB / 1024),
-      heapAfterGcMiBPerHour: perHour((r) => (r.heapAfterGcKiB == null ? null : r.heapAfterGcKiB / 1024)),
-      loopDelayP99MsPerHour: perHour((r) => r.loopDelayP99Ms), deliveryP99MsPerHour: perHour((r) => r.deliveryMs.p99),
       expectedDeliveries: d.expectedTotal, deliveries: c.delivered, churned: c.churned,
       lost: c.lost, duplicated: c.dups, outOfOrder: c.idsMsOnly ? c.oooMs : c.ooo, extra: c.extra, idsOrderedToMsOnly: c.idsMsOnly,
       disconnects: c.disconnects, closeCodes: c.closeCodes, errors: c.errors, setupRetries: c.setupRetries,
@@ -441,20 +442,26 @@ async function profiler(action) {
   }
 }
 
-/** The server's heap after a full collection, in KiB (jcmd GC.run, then GC.heap_info): null for a target that is no JVM. */
-async function heapAfterGcKiB(pid) {
+/**
+ * The server's Java heap in KiB, {used, capacity} (jcmd GC.heap_info), after a full collection when collect
+ * (jcmd GC.run): what is live. Null for a target that is no JVM.
+ */
+async function heapKiB(pid, { collect }) {
   try {
-    if (!isJvm(pid)) return null;
-    await execFileP('jcmd', [String(pid), 'GC.run']);
+    if (!pid || !isJvm(pid)) return null;
+    if (collect) await execFileP('jcmd', [String(pid), 'GC.run']);
     const { stdout } = await execFileP('jcmd', [String(pid), 'GC.heap_info']);
     // "def new generation total 58976K, used 1049K", "tenured generation total ...", "garbage-first heap total ...":
     // the heap's lines; Metaspace's read "used ...K, committed" and are left out
-    return [...stdout.matchAll(/total (\d+)K, used (\d+)K/g)].reduce((kib, m) => kib + Number(m[2]), 0);
+    const lines = [...stdout.matchAll(/total (\d+)K, used (\d+)K/g)];
+    return { used: lines.reduce((kib, m) => kib + Number(m[2]), 0), capacity: lines.reduce((kib, m) => kib + Number(m[1]), 0) };
   } catch (err) {
-    log(`heap after GC: ${err.message}`);
+    log(`heap: ${err.message}`);
     return null;
   }
 }
+
+const heapAfterGcKiB = async (pid) => { const h = await heapKiB(pid, { collect: true }); return h && h.used; };
 
 /** The cumulative buckets of the server's event-loop delay histogram (Prometheus text), or null without --metrics-url. */
 async function loopDelayBuckets() {
@@ -481,15 +488,6 @@ function loopDelayMs(before, after, p) {
   if (!total) return null;
   const [le] = counts.find(([, c]) => c >= (p / 100) * total);
   return le === Infinity ? null : le * 1000;
-}
-
-/** Least-squares slope of ys over xs. */
-function slope(xs, ys) {
-  const pts = xs.map((x, i) => [x, ys[i]]).filter(([, y]) => y != null);
-  if (pts.length < 2) return null;
-  const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length; const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
-  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0);
-  return sxx ? pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx : null;
 }
 
 /** P.clients resume at once, P.behind events behind, in group (whose collections are named after it). */
@@ -545,7 +543,7 @@ async function main() {
   if (!run[scenario]) throw new Error(`unknown scenario ${scenario}`);
   const t0 = Date.now();
   await startWorkers(P.workers);
-  const warm = scenario === 'memory' ? null : await warmup();
+  const warm = await warmup();
   const result = await run[scenario]();
   const out = {
     scenario, target, url, quick: opt.quick, params: P, startedAt: new Date(t0).toISOString(), wallSeconds: (Date.now() - t0) / 1000,
