@@ -59,8 +59,8 @@ final class ReplayFrames {
     }
   }
 
-  /** The text, and its UTF-8 bytes once a WebSocket asks for them. */
+  /** The text (two bytes a character), and its WebSocket message once a WebSocket asks for it (one or more). */
   private static long size(EncodedFrame frame) {
-    return 2L * frame.text().length();
+    return 3L * frame.text().length();
   }
 }

@@ -35,6 +35,7 @@ import io.vertx.core.net.impl.VertxHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -125,11 +126,20 @@ final class WebSocketLink extends ChannelInboundHandlerAdapter implements Client
     }
   }
 
-  /** Wraps the shared bytes instead of encoding the text again for every subscriber. */
+  /**
+   * Writes the shared message as it is on the wire: Netty's frame encoder lets a buffer that is no frame pass, so a
+   * fan-out makes no frame, header or copy per subscriber. One past the frame size goes out split, as any message.
+   */
   @Override
   public void sendShared(EncodedFrame frame) {
-    if (!closing) {
-      write(Unpooled.wrappedBuffer(frame.utf8()));
+    if (closing) {
+      return;
+    }
+    ByteBuffer wire = frame.webSocketFrame();
+    if (frame.payloadLength() <= settings.maxFrameBytes()) {
+      ctx.writeAndFlush(Unpooled.wrappedBuffer(wire), ctx.voidPromise());
+    } else {
+      write(Unpooled.wrappedBuffer(wire.position(wire.limit() - frame.payloadLength())));
     }
   }
 

@@ -24,7 +24,10 @@ class ReplayFramesTest {
     EncodedFrame first = frames.frame(posts, run);
     assertThat(frames.frame(posts, entries(1, 100, 200))).isSameAs(first);
     assertThat(first.text()).isEqualTo(Frames.events("posts", run));
-    assertThat(new String(first.utf8(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(first.text());
+    java.nio.ByteBuffer wire = first.webSocketFrame();
+    byte[] payload = new byte[first.payloadLength()];
+    wire.position(wire.limit() - payload.length).get(payload);
+    assertThat(new String(payload, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(first.text());
   }
 
   @Test
@@ -39,15 +42,16 @@ class ReplayFramesTest {
   @Test
   void whatItHoldsStaysWithinItsBoundTheLeastRecentlySentDroppedFirst() {
     ReplayFrames frames = new ReplayFrames();
-    // Frames of about 1 MiB each (2 MiB counted, text and bytes): the bound holds four.
-    EncodedFrame oldest = frames.frame(posts, entries(1, 1, (1 << 20) - 1024));
+    // Frames of about 680 KiB each (2 MiB counted: the text, two bytes a character, and its wire frame): the bound
+    // holds four.
+    EncodedFrame oldest = frames.frame(posts, entries(1, 1, (680 << 10) - 1024));
     for (int n = 2; n <= 5; n++) {
-      frames.frame(posts, entries(n, 1, (1 << 20) - 1024));
+      frames.frame(posts, entries(n, 1, (680 << 10) - 1024));
       assertThat(frames.bytes()).isLessThanOrEqualTo(ReplayFrames.MAX_BYTES);
     }
-    assertThat(frames.frame(posts, entries(1, 1, (1 << 20) - 1024))).as("dropped, made again").isNotSameAs(oldest);
-    assertThat(frames.frame(posts, entries(5, 1, (1 << 20) - 1024))).as("recent, still held")
-      .isSameAs(frames.frame(posts, entries(5, 1, (1 << 20) - 1024)));
+    assertThat(frames.frame(posts, entries(1, 1, (680 << 10) - 1024))).as("dropped, made again").isNotSameAs(oldest);
+    assertThat(frames.frame(posts, entries(5, 1, (680 << 10) - 1024))).as("recent, still held")
+      .isSameAs(frames.frame(posts, entries(5, 1, (680 << 10) - 1024)));
   }
 
   private static List<LogEntry> entries(long firstMillis, int count, int dataChars) {
