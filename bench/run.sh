@@ -11,7 +11,8 @@
 # --pin: the server and Redis on core 0, the load generator on core 1 (taskset), for every target alike, so that
 # neither takes the other's time; the tables split the server's CPU into user and kernel time either way.
 # --profile: a CPU flame graph of ours over each scenario's measured part (async-profiler, fetched from Maven Central),
-# <scenario>-<target>-flame.html and, where chromium is installed, a .png of it; the profiler's cost is in that run's figures.
+# <scenario>-<target>-flame.html (and -profile.jfr, .collapsed, and a .png where chromium is installed); the profiler's
+# cost is in that run's figures.
 # Everything listens on loopback only; everything started here is stopped on exit.
 set -euo pipefail
 
@@ -44,7 +45,7 @@ while [ $# -gt 0 ]; do
     --before) before_jar=$2; shift ;;
     --build) build=yes ;;
     --set) sets+=(--set "$2"); shift ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) scenarios+=("$1") ;;
   esac
@@ -211,5 +212,5 @@ for scenario in "${scenarios[@]}"; do
 done
 
 node "$bench/report.mjs" "$out" | tee "$out/table.md"
-for html in "$out"/*-flame.html; do [ -f "$html" ] && flame_png "$html"; done
+for jfr in "$out"/*-profile.jfr; do [ -f "$jfr" ] && flame_graph "$jfr" "$(basename "${jfr%-profile.jfr}"): server CPU, run $run_id"; done
 exit $failed

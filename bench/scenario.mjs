@@ -285,6 +285,9 @@ const run = {
   },
 
   async ingest() {
+    // The webhook path at this concurrency warms apart from the fan-out's warm-up: without it the JIT compiler took
+    // 40% of the server's CPU in the measured part and the first windows ran at a third of the last ones.
+    if (P.warmupWebhooks) await new Sender().saturate(names('ingestwarm', 1), P.warmupWebhooks, P.concurrency, P.capMs);
     const coll = names('ingest', 1);
     const s = new Sender();
     const marks = [];              // [acked, us] at every window boundary
@@ -430,13 +433,16 @@ const isJvm = (pid) => { try { return readFileSync(`/proc/${pid}/comm`, 'utf8').
 
 /**
  * With --profile LIB (async-profiler's libasyncProfiler.so): the server's CPU profile over the measured part only,
- * loaded into the running JVM and written as a flame graph beside the result (<out>-flame.html).
+ * loaded into the running JVM and written beside the result (<out>-profile.jfr; run.sh draws its flame graph).
  */
 async function profiler(action) {
   if (!opt.profile || !serverPid || !isJvm(serverPid)) return;
-  const args = action === 'start' ? 'start,event=cpu,interval=1ms' : `stop,file=${(opt.out || 'result.json').replace(/\.json$/, '')}-flame.html`;
+  // a JFR recording is named when it starts, and written out by stop
+  const args = action === 'start' ? `start,event=cpu,interval=1ms,file=${(opt.out || 'result.json').replace(/\.json$/, '')}-profile.jfr` : 'stop';
   try {
-    await execFileP('jcmd', [String(serverPid), 'JVMTI.agent_load', opt.profile, args]);
+    // quoted: jcmd would read the options' '=' as arguments of its own
+    const { stdout } = await execFileP('jcmd', [String(serverPid), 'JVMTI.agent_load', opt.profile, `"${args}"`]);
+    if (!/return code: 0\b/.test(stdout)) log(`profiler ${action}: ${stdout.trim().split('\n').pop()} (the server's log says why)`);
   } catch (err) {
     log(`profiler ${action}: ${err.message}`);
   }

@@ -80,22 +80,29 @@ start_redis() {
   for _ in $(seq 1 100); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 }
 
-# profiler_lib DIR: async-profiler's agent for this machine (linux-x64 or linux-arm64), fetched from Maven Central
-# into DIR once; prints its path.
+# profiler_lib DIR: async-profiler's agent for this machine (linux-x64 or linux-arm64) and its converter, fetched
+# from Maven Central into DIR once; prints the agent's path.
 profiler_lib() {
   local dir=$1 version=4.1 arch
   case "$(uname -m)" in x86_64) arch=linux-x64 ;; aarch64) arch=linux-arm64 ;; *) echo "no async-profiler for $(uname -m)" >&2; exit 1 ;; esac
-  if [ ! -f "$dir/$arch/libasyncProfiler.so" ]; then
+  if [ ! -f "$dir/$arch/libasyncProfiler.so" ] || [ ! -f "$dir/jfr-converter-$version.jar" ]; then
     mkdir -p "$dir"
-    mvn -q dependency:copy -Dartifact=tools.profiler:async-profiler:$version -DoutputDirectory="$dir" >&2
+    for artifact in async-profiler jfr-converter; do
+      mvn -q dependency:copy -Dartifact=tools.profiler:$artifact:$version -DoutputDirectory="$dir" >&2
+    done
     (cd "$dir" && unzip -q -o "async-profiler-$version.jar" "$arch/libasyncProfiler.so")
   fi
   echo "$dir/$arch/libasyncProfiler.so"
 }
 
-# flame_png HTML: a picture of a flame graph page (headless chromium), beside it as .png; skipped without chromium.
-flame_png() {
-  command -v chromium >/dev/null || { log "no chromium: $1 stays HTML only"; return 0; }
-  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1600,1000 --virtual-time-budget=3000 \
-    --screenshot="${1%.html}.png" "file://$1" >/dev/null 2>&1 || log "could not render $1"
+# flame_graph JFR TITLE: from a CPU recording, its flame graph (.html, root on top, frames under 0.5% left out), its
+# stacks as text (.collapsed) and, where chromium is installed, a picture of the graph (.png).
+flame_graph() {
+  local jfr=$1 title=$2 base=${1%-profile.jfr} converter
+  converter=$(ls "$(dirname "$1")"/../tools/jfr-converter-*.jar | head -1)   # fetched by profiler_lib into results/tools
+  java -cp "$converter" Main --cpu --simple --minwidth 0.5 --inverted --title "$title" "$jfr" "$base-flame.html" >/dev/null
+  java -cp "$converter" Main --cpu --simple -o collapsed "$jfr" "$base-profile.collapsed" >/dev/null
+  command -v chromium >/dev/null || { log "no chromium: $base-flame.html stays HTML only"; return 0; }
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1600,1200 --virtual-time-budget=3000 \
+    --screenshot="$base-flame.png" "file://$base-flame.html" >/dev/null 2>&1 || log "could not draw $base-flame.html"
 }

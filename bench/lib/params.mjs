@@ -14,10 +14,10 @@ const FULL = {
     subs: 10000, collections: 1000, rate: 1000, durationMs: 30000,
   },
   'ingest': {              // durable webhooks only, no subscriber: 32 concurrent senders into one collection
-    events: 25000, concurrency: 32, window: 2500, capMs: 240000,
+    events: 25000, concurrency: 32, window: 2500, capMs: 240000, warmupWebhooks: 25000,
   },
-  'memory': {              // RSS per idle subscribed connection; no warm-up unless asked (--set memory.warmupEvents=20000)
-    conns: '10000,19900', collections: 1000, settleMs: 5000, warmupEvents: 0,
+  'memory': {              // RSS per idle subscribed connection, of a warmed server (--set memory.warmupEvents=0: cold)
+    conns: '10000,19900', collections: 1000, settleMs: 5000,
   },
   'reconnect': {           // 2,000 clients resume at once, 100 events behind
     clients: 2000, collections: 1, pre: 10, behind: 100, capMs: 120000, warmupStorms: 3,
@@ -33,8 +33,8 @@ const QUICK = {
   'fanout-sat': { events: 1000 },
   'fanout-rate': { durationMs: 10000 },
   'many-collections': { subs: 2000, collections: 200, rate: 500, durationMs: 8000 },
-  'ingest': { events: 8000, window: 1000 },
-  'memory': { conns: '2000,4000', settleMs: 3000, warmupEvents: 0 },
+  'ingest': { events: 8000, window: 1000, warmupWebhooks: 8000 },
+  'memory': { conns: '2000,4000', settleMs: 3000 },
   'reconnect': { clients: 500 },
   'soak': { durationMs: 180000, sampleMs: 15000 },
 };
