@@ -287,7 +287,7 @@ const run = {
   async ingest() {
     // The webhook path at this concurrency warms apart from the fan-out's warm-up: without it the JIT compiler took
     // 40% of the server's CPU in the measured part and the first windows ran at a third of the last ones.
-    if (P.warmupWebhooks) await new Sender().saturate(names('ingestwarm', 1), P.warmupWebhooks, P.concurrency, P.capMs);
+    if (P.warmupWebhooks) await new Sender().saturate(names('ingestwarm', 1), P.warmupWebhooks, P.concurrency, P.warmupCapMs);
     const coll = names('ingest', 1);
     const s = new Sender();
     const marks = [];              // [acked, us] at every window boundary

@@ -14,13 +14,13 @@ const FULL = {
     subs: 10000, collections: 1000, rate: 1000, durationMs: 30000,
   },
   'ingest': {              // durable webhooks only, no subscriber: 32 concurrent senders into one collection
-    events: 25000, concurrency: 32, window: 2500, capMs: 240000, warmupWebhooks: 25000,
+    events: 25000, concurrency: 32, window: 2500, capMs: 240000, warmupWebhooks: 25000, warmupCapMs: 30000,
   },
   'memory': {              // RSS per idle subscribed connection, of a warmed server (--set memory.warmupEvents=0: cold)
     conns: '10000,19900', collections: 1000, settleMs: 5000,
   },
   'reconnect': {           // 2,000 clients resume at once, 100 events behind
-    clients: 2000, collections: 1, pre: 10, behind: 100, capMs: 120000, warmupStorms: 3,
+    clients: 2000, collections: 1, pre: 10, behind: 100, capMs: 120000, warmupStorms: 8,
   },
   'soak': {                // 30 minutes at 200 events/s over 100 collections x 20 subscribers, 1% of them leaving and
                            // resuming every second; sampled every minute
