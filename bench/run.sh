@@ -71,10 +71,7 @@ jar="$root/target/crowdwire.jar"
 [ -n "$ext_url" ] && [ "$build" = auto ] && build=no
 build_jar "$root" "$build"
 [ -n "$ext_url" ] || [ -f "$jar" ] || { echo "no target/crowdwire.jar" >&2; exit 1; }
-if [ ! -d "$bench/node_modules/ws" ] || [ ! -d "$bench/node_modules/undici" ]; then
-  log "installing the load generator's packages (npm ci)"
-  (cd "$bench" && npm ci --no-audit --no-fund >/dev/null)
-fi
+generator_packages "$bench"
 profile_args=()
 [ "$profile" = yes ] && profile_args=(--profile "$(profiler_lib "$bench/results/tools")")
 # ours runs with the production JVM flags of conf/jvm.options, unless BENCH_JAVA_OPTS is set (even to nothing)

@@ -323,9 +323,7 @@ const run = {
     const fds0 = serverPid ? openFds(serverPid) : null;
     const limit = serverPid ? nofileLimit(serverPid) : null;
     const rss0 = serverPid ? rssKiB(serverPid) : null;
-    const heap0 = await heapKiB(serverPid, { collect: false });
-    const live0Heap = await heapKiB(serverPid, { collect: true });
-    const live0 = live0Heap && live0Heap.used;
+    const live0 = await heapAfterGcKiB(serverPid);
     const steps = [];
     let open = 0;
     for (const want of String(P.conns).split(',').map(Number)) {
@@ -355,9 +353,9 @@ const run = {
       steps.push(step);
     }
     // after the last reading: what of the heap is live with every connection open (a full collection)
-    const live = await heapKiB(serverPid, { collect: true });
-    if (live && steps.length) steps[steps.length - 1].liveHeapKiB = live.used;
-    return { baselineRssKiB: rss0, baselineHeapKiB: heap0, baselineLiveHeapKiB: live0, baselineFds: fds0, nofile: limit, collections: colls.length, steps };
+    const live = await heapAfterGcKiB(serverPid);
+    if (live != null && steps.length) steps[steps.length - 1].liveHeapKiB = live;
+    return { baselineRssKiB: rss0, baselineLiveHeapKiB: live0, baselineFds: fds0, nofile: limit, collections: colls.length, steps };
   },
 
   async soak() {

@@ -38,9 +38,8 @@ const workers = new Workers(cfgs, (code) => { log(`a worker exited with ${code}`
 
 const headers = { 'content-type': 'application/json', authorization: `Bearer ${webhookToken(opt.secret)}` };
 const sent = { n: 0, failed: [] };
-const sentUs = [];
 async function post(k) {
-  const t = nowUs(); sentUs[k] = t;
+  const t = nowUs();
   try {
     const res = await fetch(`${urls[k % urls.length]}/webhook`, { method: 'POST', headers, body: webhookBody(collection, k, t, 200) });
     await res.text();
@@ -110,6 +109,7 @@ async function main() {
   for (let k = warmupEvents; k < sent.n; k++) { const us = latest.get(`${collection} ${k}`); if (us != null) lastHist.add(us); }
   const wall = (b.us - a.us) / 1e6;
   const deliveries = measured * total;
+  const serverCpuS = b.inst.map((x, i) => x.cpu.user + x.cpu.system - a.inst[i].cpu.user - a.inst[i].cpu.system);
   const out = {
     instances: urls.length, connectionsPerInstance: perInstance, connections: total, subscribed: ok, collection, rate, seconds,
     warmupEvents, events: sent.n, webhooksFailed: sent.failed.length,
@@ -118,8 +118,8 @@ async function main() {
     lastSubscriberMs: lastHist.summaryMs(), eventsTimed: lastHist.n, deliveryMs: c.latencyMs,
     rssMiBBefore: rss0.map((x) => Math.round(x.rssKiB / 1024)), rssMiBAfter: b.inst.map((x) => Math.round(x.rssKiB / 1024)),
     alive: b.inst.map((x) => x.alive), samples,
-    serverCpuPct: b.inst.map((x, i) => Math.round((100 * (x.cpu.user + x.cpu.system - a.inst[i].cpu.user - a.inst[i].cpu.system)) / wall)),
-    serverCpuPer100k: b.inst.reduce((s, x, i) => s + x.cpu.user + x.cpu.system - a.inst[i].cpu.user - a.inst[i].cpu.system, 0) * 100000 / deliveries,
+    serverCpuPct: serverCpuS.map((cpu) => Math.round((100 * cpu) / wall)),
+    serverCpuPer100k: (serverCpuS.reduce((sum, cpu) => sum + cpu, 0) * 100000) / deliveries,
     redisCpuPct: a.redis != null ? Math.round((100 * (b.redis - a.redis)) / wall) : null,
     workerCpuS: c.workerCpuS,
   };

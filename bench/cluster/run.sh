@@ -22,7 +22,7 @@ seconds=300
 parse_options 9 "instances conns workers rate seconds" "$@"
 require_tools
 build_jar "$root" "$build"
-if [ ! -d "$root/bench/node_modules/ws" ]; then (cd "$root/bench" && npm ci --no-audit --no-fund >/dev/null); fi
+generator_packages "$root/bench"
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 need=$(( conns + 200 ))
 [ "$(ulimit -n)" -ge "$need" ] || { echo "$conns connections per instance need an open-files limit of $need (have $(ulimit -n))" >&2; exit 1; }

@@ -17,6 +17,14 @@ build_jar() {
   fi
 }
 
+# generator_packages BENCH_DIR: the load generator's npm packages (npm ci in bench/), installed on first use.
+generator_packages() {
+  if [ ! -d "$1/node_modules/ws" ] || [ ! -d "$1/node_modules/undici" ]; then
+    log "installing the load generator's packages (npm ci)"
+    (cd "$1" && npm ci --no-audit --no-fund >/dev/null)
+  fi
+}
+
 # parse_options HELP_LINES "NAME ..." ARGS...: --no-build sets build=no, --NAME VALUE sets the variable NAME (for
 # each NAME listed, whose default the script set), -h prints lines 2..HELP_LINES of the script (its usage).
 parse_options() {

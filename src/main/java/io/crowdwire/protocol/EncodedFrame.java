@@ -35,6 +35,16 @@ public final class EncodedFrame {
    * view of its own for each caller; the memory goes with the last view (the JVM frees direct buffers it collects).
    */
   public ByteBuffer webSocketFrame() {
+    return wire().duplicate();
+  }
+
+  /** The UTF-8 length of the text: the payload of {@link #webSocketFrame()}. */
+  public int payloadLength() {
+    wire();
+    return payloadLength;
+  }
+
+  private ByteBuffer wire() {
     ByteBuffer frame = webSocketFrame;
     if (frame == null) {
       byte[] utf8 = text().getBytes(StandardCharsets.UTF_8);
@@ -54,11 +64,6 @@ public final class EncodedFrame {
       frame = wire.asReadOnlyBuffer();
       webSocketFrame = frame;
     }
-    return frame.duplicate();
-  }
-
-  /** The UTF-8 length of the text: the payload of {@link #webSocketFrame()}, which must have been asked for first. */
-  public int payloadLength() {
-    return webSocketFrame == null ? -1 : payloadLength;
+    return frame;
   }
 }
