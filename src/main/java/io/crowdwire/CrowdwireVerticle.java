@@ -9,6 +9,7 @@ import io.crowdwire.cluster.FleetVerticle;
 import io.crowdwire.config.CrowdwireConfig;
 import io.crowdwire.documents.DocumentsVerticle;
 import io.crowdwire.health.InstanceState;
+import io.crowdwire.http.NetworkTransport;
 import io.crowdwire.http.PortGuards;
 import io.crowdwire.socket.SocketVerticle;
 import io.crowdwire.limits.AccessLimits;
@@ -44,17 +45,18 @@ public final class CrowdwireVerticle extends VerticleBase {
   }
 
   /**
-   * What the service needs of Vert.x itself: its event loops, the native transport where there is one, and when
-   * clustered, the event bus on the member's address.
+   * What the service needs of Vert.x itself: its event loops and, when clustered, the event bus on the member's
+   * address.
    */
   public static VertxOptions vertxOptions(CrowdwireConfig config, VertxOptions options) {
-    options.setEventLoopPoolSize(config.eventLoops()).setPreferNativeTransport(true);
+    options.setEventLoopPoolSize(config.eventLoops());
     return config.cluster().enabled() ? ClusterSetup.eventBus(config.cluster(), options) : options;
   }
 
-  /** A builder for this configuration's Vert.x: clustered (by Hazelcast) only when clustering is on. */
+  /** A builder for this configuration's Vert.x on its network transport: clustered (by Hazelcast) only when clustering is on. */
   public static VertxBuilder vertxBuilder(CrowdwireConfig config, Metrics metrics, VertxOptions options) {
-    VertxBuilder builder = metrics.vertxBuilder(vertxOptions(config, options));
+    VertxBuilder builder = metrics.vertxBuilder(vertxOptions(config, options))
+      .withTransport(NetworkTransport.choose(config.server().transport()));
     return config.cluster().enabled() ? builder.withClusterManager(ClusterSetup.clusterManager(config.cluster())) : builder;
   }
 
@@ -83,7 +85,7 @@ public final class CrowdwireVerticle extends VerticleBase {
         LOG.info("Crowdwire listening on {}:{} (management {}) with {} socket verticle(s), {} event store, {} transport, {}",
           config.server().host(), state.port(), state.managementPort(), sockets,
           config.redis().embedded() ? "embedded (in-process)" : "Redis",
-          vertx.isNativeTransportEnabled() ? "native" : "JDK NIO",
+          NetworkTransport.choose(config.server().transport()).name(),
           vertx.isClustered() ? "clustered" : "not clustered");
       });
   }

@@ -147,6 +147,7 @@ public final class ConfigLoader {
     table.put("HTTP_REQUESTS_PER_IP", "server.requestsPerIp");
     table.put("UNAUTHENTICATED_BODY_BYTES", "server.unauthenticatedBodyBytes");
     table.put("WEBHOOK_VERTICLES", "server.webhookVerticles");
+    table.put("TRANSPORT", "server.transport");
     table.put("REDIS_POOL_SIZE", "redis.poolSize");
     table.put("REDIS_MAX_WAITING", "redis.maxWaiting");
     table.put("REDIS_RECONNECT_MIN_MS", "redis.reconnectMinMs");

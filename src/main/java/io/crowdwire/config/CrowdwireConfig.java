@@ -40,9 +40,11 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
    * @param unauthenticatedBodyBytes   bytes of request bodies read before their sender is known (signed webhooks,
    *                                   SockJS posts), over all connections of the instance; beyond, such requests get 503
    * @param webhookVerticles           webhook verticles (webhook.WebhookVerticle); 0: one per event loop
+   * @param transport                  how the event loops do their network I/O (see http.NetworkTransport)
    */
   public record Server(String host, int port, int managementPort, int eventLoops, long drainMs, long httpIdleTimeoutMs,
-                       long httpHeaderTimeoutMs, int requestsPerIp, long unauthenticatedBodyBytes, int webhookVerticles) {
+                       long httpHeaderTimeoutMs, int requestsPerIp, long unauthenticatedBodyBytes, int webhookVerticles,
+                       Transport transport) {
 
     public Server {
       if (httpIdleTimeoutMs <= 0 || httpHeaderTimeoutMs <= 0 || requestsPerIp <= 0 || unauthenticatedBodyBytes <= 0) {
@@ -57,7 +59,15 @@ public record CrowdwireConfig(Server server, Redis redis, Auth auth, Events even
 
     /** The ports alone, with the shipped guards of the public port. */
     public Server(String host, int port, int managementPort, int eventLoops, long drainMs) {
-      this(host, port, managementPort, eventLoops, drainMs, 60_000, 10_000, 64, 16L << 20, 0);
+      this(host, port, managementPort, eventLoops, drainMs, 60_000, 10_000, 64, 16L << 20, 0, Transport.AUTO);
+    }
+
+    /** Netty's network transports; auto: epoll where there is one, else the JDK's selector. */
+    public enum Transport {
+      @JsonProperty("auto") AUTO,
+      @JsonProperty("io_uring") IO_URING,
+      @JsonProperty("epoll") EPOLL,
+      @JsonProperty("nio") NIO
     }
   }
 

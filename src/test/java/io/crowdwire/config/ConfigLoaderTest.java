@@ -129,6 +129,9 @@ class ConfigLoaderTest {
     if (key.equals("discovery")) {
       return "dns";
     }
+    if (key.equals("transport")) {
+      return "epoll";
+    }
     if (path.equals("analytics.count")) {
       return "connections,webhooks";
     }
