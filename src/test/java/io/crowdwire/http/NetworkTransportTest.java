@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -86,6 +87,6 @@ class NetworkTransportTest {
   }
 
   private static List<Integer> range(int from, int to) {
-    return java.util.stream.IntStream.rangeClosed(from, to).boxed().toList();
+    return IntStream.rangeClosed(from, to).boxed().toList();
   }
 }
